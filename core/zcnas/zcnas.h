@@ -1,0 +1,7 @@
+/* zcnas — umbrella header for plugins and programs built against libzcnas. */
+#ifndef ZCNAS_H
+#define ZCNAS_H
+#include <zcnas/version.h>
+#include <zcnas/error.h>
+#include <zcnas/rng.h>
+#endif
