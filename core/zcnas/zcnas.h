@@ -4,4 +4,10 @@
 #include <zcnas/version.h>
 #include <zcnas/error.h>
 #include <zcnas/rng.h>
+#include <zcnas/options.h>
+#include <zcnas/plugin.h>
+#include <zcnas/space.h>
+#include <zcnas/proxy.h>
+#include <zcnas/eval.h>
+#include <zcnas/searcher.h>
 #endif

@@ -1,0 +1,238 @@
+/* Pipeline files: libconfig with @include, command-line overrides, and the core's
+ * check of its own top-level keys.  See zcnas/pipeline.h. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zcnas/error.h>
+#include <zcnas/options.h>
+#include <zcnas/pipeline.h>
+
+struct ZcPipeline {
+  config_t cfg;
+  char *file;
+};
+
+/* Top-level keys the core understands, with the libconfig types each accepts. */
+static const struct {
+  const char *key;
+  int types[3];
+  const char *what;
+} top_keys[] = {
+  {"experiment", {CONFIG_TYPE_STRING}, "a string"},
+  {"seed", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
+  {"jobs", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
+  {"cache", {CONFIG_TYPE_STRING}, "a string"},
+  {"space", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"searcher", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"data", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"sample", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"output", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"layerstats", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"benchmark", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"benchmarks", {CONFIG_TYPE_LIST}, "a list ( { ... }, ... )"},
+  {"proxies", {CONFIG_TYPE_LIST, CONFIG_TYPE_ARRAY}, "a list of names or groups"},
+};
+
+static gboolean check_top_level(ZcPipeline *p, GError **error) {
+  config_setting_t *root = config_root_setting(&p->cfg);
+  for (int k = 0; k < config_setting_length(root); k++) {
+    config_setting_t *s = config_setting_get_elem(root, (unsigned)k);
+    const char *name = config_setting_name(s);
+    gboolean known = FALSE, typed = FALSE;
+    const char *what = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(top_keys); i++) {
+      if (strcmp(top_keys[i].key, name)) continue;
+      known = TRUE;
+      what = top_keys[i].what;
+      for (int t = 0; t < 3; t++)
+        if (top_keys[i].types[t] && top_keys[i].types[t] == config_setting_type(s)) typed = TRUE;
+    }
+    char *origin = zc_setting_origin(s);
+    if (!known) {
+      GString *keys = g_string_new(NULL);
+      for (gsize i = 0; i < G_N_ELEMENTS(top_keys); i++)
+        g_string_append_printf(keys, "%s%s", i ? ", " : "", top_keys[i].key);
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: unknown top-level setting '%s' (known: %s)",
+                  origin, name, keys->str);
+      g_string_free(keys, TRUE);
+    } else if (!typed) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: '%s' must be %s", origin, name, what);
+    }
+    g_free(origin);
+    if (!known || !typed) return FALSE;
+  }
+  return TRUE;
+}
+
+static int infer_type(const char *v) {
+  char *end;
+  if (!strcmp(v, "true") || !strcmp(v, "false")) return CONFIG_TYPE_BOOL;
+  errno = 0;
+  (void)strtoll(v, &end, 10);
+  if (*v && !*end && !errno) return CONFIG_TYPE_INT64;
+  (void)g_ascii_strtod(v, &end);
+  if (*v && !*end) return CONFIG_TYPE_FLOAT;
+  return CONFIG_TYPE_STRING;
+}
+
+static gboolean set_scalar(config_setting_t *s, int type, const char *v, const char *path,
+                           GError **error) {
+  char *end = NULL;
+  switch (type) {
+  case CONFIG_TYPE_BOOL:
+    if (strcmp(v, "true") && strcmp(v, "false")) break;
+    config_setting_set_bool(s, !strcmp(v, "true"));
+    return TRUE;
+  case CONFIG_TYPE_INT:
+  case CONFIG_TYPE_INT64: {
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno) break;
+    if (type == CONFIG_TYPE_INT) config_setting_set_int(s, (int)x);
+    else config_setting_set_int64(s, x);
+    return TRUE;
+  }
+  case CONFIG_TYPE_FLOAT: {
+    double x = g_ascii_strtod(v, &end);
+    if (!*v || *end) break;
+    config_setting_set_float(s, x);
+    return TRUE;
+  }
+  case CONFIG_TYPE_STRING:
+    config_setting_set_string(s, v);
+    return TRUE;
+  }
+  g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' does not fit the type of this setting",
+              path, v);
+  return FALSE;
+}
+
+static char *unquote(const char *v) {
+  gsize n = strlen(v);
+  if (n >= 2 && v[0] == '"' && v[n - 1] == '"') return g_strndup(v + 1, n - 2);
+  return g_strdup(v);
+}
+
+gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: expected PATH=VALUE", assignment);
+    return FALSE;
+  }
+  char *path = g_strndup(assignment, (gsize)(eq - assignment));
+  const char *raw = eq + 1;
+  char **parts = g_strsplit(path, ".", -1);
+  config_setting_t *s = config_root_setting(&p->cfg);
+  gboolean ok = TRUE;
+  guint n = g_strv_length(parts);
+  for (guint i = 0; ok && i < n; i++) {
+    gboolean last = i + 1 == n;
+    if (!*parts[i] || !config_setting_is_group(s)) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is not a group setting path", path,
+                  path);
+      ok = FALSE;
+      break;
+    }
+    config_setting_t *child = config_setting_get_member(s, parts[i]);
+    if (!child) {
+      int type = CONFIG_TYPE_GROUP;
+      if (last) {
+        char *v = unquote(raw);
+        type = raw[0] == '[' ? CONFIG_TYPE_LIST : raw[0] == '"' ? CONFIG_TYPE_STRING : infer_type(v);
+        g_free(v);
+      }
+      child = config_setting_add(s, parts[i], type);
+      if (!child) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is not a valid setting name", path,
+                    parts[i]);
+        ok = FALSE;
+        break;
+      }
+    }
+    s = child;
+  }
+  if (ok) {
+    int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_GROUP) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is a group; set one of its members",
+                  path, path);
+      ok = FALSE;
+    } else if (type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY) {
+      /* a list of scalars: "[a, b]" or "a,b" */
+      while (config_setting_length(s) > 0) config_setting_remove_elem(s, 0);
+      char *tmp = g_strdup(raw);
+      g_strdelimit(tmp, "[]", ' ');
+      char **items = g_strsplit(tmp, ",", -1);
+      g_free(tmp);
+      for (char **it = items; ok && *it; it++) {
+        char *v = unquote(g_strstrip(*it));
+        if (*v) {
+          int et = infer_type(v);
+          if (type == CONFIG_TYPE_ARRAY && config_setting_length(s) > 0)
+            et = config_setting_type(config_setting_get_elem(s, 0));
+          config_setting_t *e = config_setting_add(s, NULL, et);
+          ok = e && set_scalar(e, et, v, path, error);
+          if (!e)
+            g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: mixed types in an array", path);
+        }
+        g_free(v);
+      }
+      g_strfreev(items);
+    } else {
+      char *v = unquote(raw);
+      ok = set_scalar(s, type, v, path, error);
+      g_free(v);
+    }
+  }
+  g_strfreev(parts);
+  g_free(path);
+  return ok;
+}
+
+ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError **error) {
+  ZcPipeline *p = g_new0(ZcPipeline, 1);
+  config_init(&p->cfg);
+  if (file) {
+    p->file = g_strdup(file);
+    char *dir = g_path_get_dirname(file);
+    config_set_include_dir(&p->cfg, dir);
+    g_free(dir);
+    if (!g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: no such pipeline file", file);
+      zc_pipeline_free(p);
+      return NULL;
+    }
+    if (!config_read_file(&p->cfg, file)) {
+      const char *efile = config_error_file(&p->cfg);
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s:%d: %s", efile ? efile : file,
+                  config_error_line(&p->cfg), config_error_text(&p->cfg));
+      zc_pipeline_free(p);
+      return NULL;
+    }
+  }
+  for (const char *const *s = sets; s && *s; s++) {
+    if (!zc_pipeline_set(p, *s, error)) {
+      zc_pipeline_free(p);
+      return NULL;
+    }
+  }
+  if (!check_top_level(p, error)) {
+    zc_pipeline_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void zc_pipeline_free(ZcPipeline *p) {
+  if (!p) return;
+  config_destroy(&p->cfg);
+  g_free(p->file);
+  g_free(p);
+}
+
+const char *zc_pipeline_file(const ZcPipeline *p) { return p->file; }
+
+config_setting_t *zc_pipeline_lookup(const ZcPipeline *p, const char *path) {
+  return config_lookup(&p->cfg, path);
+}

@@ -1,0 +1,92 @@
+/* Scoring architectures with a set of proxies; failures are recorded, never fatal. */
+#include "config.h"
+#include <math.h>
+#include <zcnas/eval.h>
+#include <zcnas/scorer.h>
+
+struct ZcScorer {
+  GPtrArray *proxies;   /* ZcProxy* */
+  guint64 seed;
+  GArray *offsets;      /* guint */
+  GPtrArray *names;     /* char*, NULL-terminated */
+  GArray *direction;    /* gint8 */
+  ZcScoreLayout layout;
+};
+
+ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed) {
+  ZcScorer *s = g_new0(ZcScorer, 1);
+  s->proxies = proxies;
+  s->seed = run_seed;
+  s->offsets = g_array_new(FALSE, FALSE, sizeof(guint));
+  s->names = g_ptr_array_new_with_free_func(g_free);
+  s->direction = g_array_new(FALSE, FALSE, sizeof(gint8));
+  for (guint i = 0; i < proxies->len; i++) {
+    ZcProxy *p = g_ptr_array_index(proxies, i);
+    const ZcProxyNeeds *n = zc_proxy_needs(p);
+    guint off = s->names->len;
+    g_array_append_val(s->offsets, off);
+    for (guint k = 0; k < n->n_outputs; k++) {
+      g_ptr_array_add(s->names, zc_proxy_column(p, k));
+      gint8 d = n->direction ? n->direction[k] : 1;
+      g_array_append_val(s->direction, d);
+    }
+  }
+  s->layout.n_scores = s->names->len;
+  s->layout.names = (const char *const *)s->names->pdata;
+  s->layout.direction = (const gint8 *)(void *)s->direction->data;
+  return s;
+}
+
+void zc_scorer_free(ZcScorer *s) {
+  if (!s) return;
+  g_ptr_array_unref(s->proxies);
+  g_array_unref(s->offsets);
+  g_ptr_array_unref(s->names);
+  g_array_unref(s->direction);
+  g_free(s);
+}
+
+const ZcScoreLayout *zc_scorer_layout(const ZcScorer *s) { return &s->layout; }
+guint zc_scorer_n_proxies(const ZcScorer *s) { return s->proxies->len; }
+ZcProxy *zc_scorer_proxy(const ZcScorer *s, guint i) { return g_ptr_array_index(s->proxies, i); }
+guint zc_scorer_offset(const ZcScorer *s, guint i) { return g_array_index(s->offsets, guint, i); }
+
+void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *out, ZcProxyResult *results) {
+  ZcEval *ev = zc_eval_new(space, arch, s->seed);
+  for (guint i = 0; i < s->proxies->len; i++) {
+    ZcProxy *p = g_ptr_array_index(s->proxies, i);
+    guint n = zc_proxy_needs(p)->n_outputs;
+    double *o = out + zc_scorer_offset(s, i);
+    ZcProxyResult *r = &results[i];
+    r->status = ZC_STATUS_OK;
+    r->message = NULL;
+    for (guint k = 0; k < n; k++) o[k] = NAN;
+    GError *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    if (!zc_proxy_score(p, ev, o, &err)) {
+      r->status = ZC_STATUS_FAILED;
+      r->message = g_strdup(err ? err->message : "failed without a message");
+      g_clear_error(&err);
+      for (guint k = 0; k < n; k++) o[k] = NAN;
+    } else {
+      for (guint k = 0; k < n; k++)
+        if (!isfinite(o[k])) r->status = ZC_STATUS_NAN;
+    }
+    r->seconds = (double)(g_get_monotonic_time() - t0) * 1e-6;
+  }
+  zc_eval_free(ev);
+}
+
+void zc_proxy_result_clear(ZcProxyResult *r) {
+  g_free(r->message);
+  r->message = NULL;
+}
+
+const char *zc_status_name(ZcStatus st) {
+  switch (st) {
+  case ZC_STATUS_OK: return "ok";
+  case ZC_STATUS_NAN: return "nan";
+  case ZC_STATUS_FAILED: return "failed";
+  }
+  return "?";
+}

@@ -1,0 +1,45 @@
+/* zcnas — the plugin loader and registry.
+ *
+ * Search order for plugin files: the --plugin-path directories, then ZCNAS_PLUGIN_PATH,
+ * then the installed plugin directory (or, for a program run from its build tree, the
+ * build tree's plugin directories).  The first plugin of a given kind and name wins; a
+ * later one of the same name is refused as a duplicate. */
+#ifndef ZC_REGISTRY_H
+#define ZC_REGISTRY_H
+#include <glib.h>
+#include <zcnas/plugin.h>
+
+G_BEGIN_DECLS
+
+typedef struct ZcRegistry ZcRegistry;
+
+ZcRegistry *zc_registry_new(void);
+void zc_registry_free(ZcRegistry *reg);
+
+/* The colon-separated search path from a --plugin-path value (may be NULL), the
+ * environment and the installation.  g_free() it. */
+char *zc_registry_default_path(const char *cli_path);
+/* Load every plugin file (*.so) in each directory of `path`, in order.  Refused plugins
+ * are recorded (zc_registry_refusals) and do not stop the others.  Returns how many loaded. */
+guint zc_registry_scan(ZcRegistry *reg, const char *path);
+/* Load one plugin file; on refusal sets error ("FILE: reason") and records it. */
+gboolean zc_registry_load_file(ZcRegistry *reg, const char *file, GError **error);
+/* Register a descriptor linked into the program itself (tests, static builds). */
+gboolean zc_registry_add(ZcRegistry *reg, const ZcPluginDesc *desc, const char *origin,
+                         GError **error);
+/* Check a descriptor against this host's ABI without registering it. */
+gboolean zc_plugin_desc_check(const ZcPluginDesc *desc, GError **error);
+
+/* Messages for refused plugins, "FILE: reason" (owned by the registry). */
+const GPtrArray *zc_registry_refusals(const ZcRegistry *reg);
+const ZcPluginDesc *zc_registry_find(const ZcRegistry *reg, ZcKind kind, const char *name);
+/* File the plugin was loaded from (or the origin given to zc_registry_add). */
+const char *zc_registry_origin(const ZcRegistry *reg, const ZcPluginDesc *desc);
+/* Plugins of one kind (0: all), sorted by kind then name; free the array only. */
+GPtrArray *zc_registry_list(const ZcRegistry *reg, ZcKind kind);
+/* Like zc_registry_find, but a missing plugin sets an error listing those available. */
+const ZcPluginDesc *zc_registry_require(const ZcRegistry *reg, ZcKind kind, const char *name,
+                                        const char *origin, GError **error);
+
+G_END_DECLS
+#endif

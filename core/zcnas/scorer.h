@@ -1,0 +1,44 @@
+/* zcnas — scoring architectures with a set of proxies.
+ *
+ * The scorer owns the proxies of a run and the layout of their outputs.  Scoring one
+ * architecture never fails as a whole: each proxy's outcome is recorded (ok, nan, or
+ * failed with its message) and its outputs are NaN when it failed. */
+#ifndef ZC_SCORER_H
+#define ZC_SCORER_H
+#include <glib.h>
+#include <zcnas/proxy.h>
+#include <zcnas/searcher.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  ZC_STATUS_OK = 0,
+  ZC_STATUS_NAN,     /* finished, but an output is NaN or infinite */
+  ZC_STATUS_FAILED   /* the proxy reported an error; outputs are NaN */
+} ZcStatus;
+
+typedef struct {
+  ZcStatus status;
+  char *message;     /* for FAILED; owned by the result */
+  double seconds;    /* wall time of this proxy on this architecture */
+} ZcProxyResult;
+
+typedef struct ZcScorer ZcScorer;
+
+/* Takes the array of ZcProxy*. */
+ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed);
+void zc_scorer_free(ZcScorer *scorer);
+const ZcScoreLayout *zc_scorer_layout(const ZcScorer *scorer);
+guint zc_scorer_n_proxies(const ZcScorer *scorer);
+ZcProxy *zc_scorer_proxy(const ZcScorer *scorer, guint i);
+/* First output column of proxy i in the score vector. */
+guint zc_scorer_offset(const ZcScorer *scorer, guint i);
+/* Score `arch`: `out` receives layout->n_scores values, `results` one entry per proxy
+ * (clear them with zc_proxy_result_clear). */
+void zc_scorer_score(ZcScorer *scorer, ZcSpace *space, const ZcArch *arch, double *out,
+                     ZcProxyResult *results);
+void zc_proxy_result_clear(ZcProxyResult *r);
+const char *zc_status_name(ZcStatus status);
+
+G_END_DECLS
+#endif
