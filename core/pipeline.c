@@ -199,7 +199,7 @@ ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError *
     config_set_include_dir(&p->cfg, dir);
     g_free(dir);
     if (!g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: no such pipeline file", file);
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: no such pipeline file", file);
       zc_pipeline_free(p);
       return NULL;
     }

@@ -34,7 +34,7 @@ int zc_cmd_score(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL;
   char **arch = NULL;
-  gint64 batch = 0, seed = 0;
+  gint64 batch = -1, seed = 0;   /* -1: not given */
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"arch", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &arch, "An architecture (repeatable)", "STR"},
@@ -58,7 +58,7 @@ int zc_cmd_score(int argc, char **argv) {
   else if (argc > 1) status = zc_cli_usage("score", "unexpected argument '%s'", argv[1]);
   else if ((arch != NULL) == (arch_file != NULL)) status = zc_cli_usage("score", "give --arch or --arch-file");
   else if (!proxies || !*proxies) status = zc_cli_usage("score", "give --proxy P[,P...]");
-  else if (batch < 0) status = zc_cli_usage("score", "--batch must be positive");
+  else if (batch != -1 && batch < 1) status = zc_cli_usage("score", "--batch must be at least 1");
 
   GError *err = NULL;
   ZcRegistry *reg = NULL;
