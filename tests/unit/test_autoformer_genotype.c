@@ -432,7 +432,6 @@ static void test_mutation_properties(void **state) {
     assert_valid_canonical(&c);
     guint64 n = zc_af_params(&c, &lim.cost);
     assert_true(n >= lim.min_params && n <= lim.max_params);
-    /* kept layers keep their values unless mutated; grown layers are valid (checked) */
   }
   /* probabilities 0: the child is the parent; probability 1 for depth and embed */
   ZcRng rng;
