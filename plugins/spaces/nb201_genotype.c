@@ -49,6 +49,8 @@ gboolean nb201_parse(const char *text, Nb201Genotype *g, GError **error) {
       int op = -1;
       for (int k = 0; k < NB201_OPS; k++)
         if (strlen(op_names[k]) == len && strncmp(start, op_names[k], len) == 0) op = k;
+      if (len == 0 && !*p) return parse_fail(error, text, start, "expected an operation, found the end of the string");
+      if (len == 0) return parse_fail(error, text, start, "expected an operation, found '%c'", *p);
       if (op < 0) {
         char *word = g_strndup(start, len);
         gboolean r = parse_fail(error, text, start,

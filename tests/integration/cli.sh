@@ -1,0 +1,47 @@
+#!/bin/sh
+# Integration: the real zcnas binary on real pipelines and inputs.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+# --version and the plugin list
+"$ZCNAS" --version | grep -q "^zcnas [0-9.]* (plugin ABI 1\.[0-9]*)$" || fail "--version"
+"$ZCNAS" plugins > "$T/plugins.txt"
+grep -q "^space    nb201 " "$T/plugins.txt" || fail "nb201 not listed"
+grep -q "^searcher random " "$T/plugins.txt" || fail "random not listed"
+[ "$("$ZCNAS" plugins --kind proxy | awk '{print $1}' | sort -u)" = proxy ] || fail "--kind proxy"
+
+# every NB201 architecture, in official index order: row 6111 is the best CIFAR-10 cell
+"$ZCNAS" arch --space nb201 --all > "$T/all.csv"
+[ "$(wc -l < "$T/all.csv")" -eq 15626 ] || fail "arch --all row count"
+grep -q '^6111,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|,1.073466,' "$T/all.csv" \
+  || fail "row 6111"
+
+# score reads the arch output back as an architecture file and agrees with it
+head -n 21 "$T/all.csv" > "$T/twenty.csv"
+"$ZCNAS" score --space nb201 --arch-file "$T/twenty.csv" --proxy params,flops --seed 3 > "$T/scores.csv"
+[ "$(head -n 1 "$T/scores.csv")" = "arch,params,flops" ] || fail "score header"
+tail -n +2 "$T/twenty.csv" | cut -d, -f2,3 > "$T/want.txt"
+tail -n +2 "$T/scores.csv" | cut -d, -f1,2 > "$T/got.txt"
+cmp -s "$T/want.txt" "$T/got.txt" || fail "score params differ from arch params"
+
+# a pipeline run: random search, every candidate in scores.csv, the best on top
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run" --set searcher.budget=30 > "$T/run.txt"
+[ "$(wc -l < "$T/run/scores.csv")" -eq 31 ] || fail "run: 30 rows expected"
+best=$(tail -n +2 "$T/run/scores.csv" | cut -d, -f3 | sort -g | tail -n 1)
+grep -q "^1 .* $best" "$T/run.txt" || grep -q "^1  " "$T/run.txt" || fail "run table"
+awk -v b="$best" 'NR==3 { if ($3 + 0 != b + 0) exit 1 }' "$T/run.txt" || fail "best row not first"
+# the same pipeline again gives the same file (seeded)
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run2" --set searcher.budget=30 -q > /dev/null
+cmp -s "$T/run/scores.csv" "$T/run2/scores.csv" || fail "run not deterministic"
+
+# errors: one clear message, exit status 2
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set searcher.budgett=3
+grep -q "search-random.cfg:[0-9]*: searcher 'random': 'budgett': unknown setting" "$T/err" \
+  || grep -q "\-\-set searcher.budgett: searcher 'random': 'budgett': unknown setting" "$T/err" || fail "unknown key message"
+printf 'experiment = "search";\nspace = { name = "nb201"; dataset = "mnist"; };\nproxies = ("params");\nsearcher = { name = "random"; };\n' > "$T/bad.cfg"
+expect_status 2 "$ZCNAS" run "$T/bad.cfg"
+grep -q "bad.cfg:2: space 'nb201': 'dataset': 'mnist' is not one of cifar10|cifar100|imagenet16-120" "$T/err" || fail "bad value message"
+expect_status 2 "$ZCNAS" frobnicate
+expect_status 2 "$ZCNAS" arch --space nb201 --arch '|nor_conv_3x3~0|+|none~0|'
+grep -q "position 26: expected an operation, found the end of the string" "$T/err" || fail "parse position"
+echo "cli.sh: all checks passed"

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Integration: a researcher's own proxy, built out of tree against a staged
+# `make install` with the installed header and zcnas.pc, is picked up through
+# ZCNAS_PLUGIN_PATH and used by the installed zcnas.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+dest="$T/stage"
+${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$T/install.log" 2>&1 || { cat "$T/install.log"; fail "make install"; }
+prefix=$(sed -n 's/^prefix=//p' "$top_builddir/zcnas.pc")
+libdir=$(sed -n 's/^libdir=//p' "$top_builddir/zcnas.pc" | sed "s|\${exec_prefix}|$prefix|; s|\${prefix}|$prefix|")
+pc_dir="$dest$libdir/pkgconfig"
+[ -f "$pc_dir/zcnas.pc" ] || fail "zcnas.pc not installed"
+[ -f "$dest$prefix/include/zcnas/plugin.h" ] || fail "headers not installed"
+example="$dest$prefix/share/zcnas/examples/proxy/param_density.c"
+[ -f "$example" ] || fail "example proxy not installed"
+
+mkdir "$T/mine"
+# the staged zcnas.pc with its prefix moved into the stage (a sysroot would move glib's too)
+mkdir "$T/pc"
+sed "s|^prefix=.*|prefix=$dest$prefix|" "$pc_dir/zcnas.pc" > "$T/pc/zcnas.pc"
+flags=$(PKG_CONFIG_PATH="$T/pc" pkg-config --cflags --libs zcnas)
+# shellcheck disable=SC2086
+${CC:-cc} -shared -fPIC "$example" $flags -o "$T/mine/param_density.so" || fail "out-of-tree build"
+
+export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export ZCNAS_PLUGIN_PATH="$T/mine:$dest$libdir/zcnas/plugins"
+zc="$dest$prefix/bin/zcnas"
+"$zc" plugins --kind proxy > "$T/proxies.txt" 2> "$T/err"
+grep -q "^proxy    param_density 1.0 " "$T/proxies.txt" || fail "example proxy not listed"
+# index 1: 0.802426 M params over 116.691584 MFLOPs
+arch=$("$zc" arch --space nb201 --index 1 | tail -n 1 | cut -d, -f2)
+"$zc" score --space nb201 --arch "$arch" --proxy param_density,params > "$T/s.csv"
+awk -F, 'NR == 2 { r = $3 / 116.691584; if ($2 < r * 0.999999 || $2 > r * 1.000001) exit 1 }' "$T/s.csv" \
+  || fail "param_density value: $(cat "$T/s.csv")"
+echo "install.sh: all checks passed"
