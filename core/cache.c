@@ -11,13 +11,18 @@
 /* "ZCNS": lets `file` and other tools tell our databases apart */
 #define ZC_CACHE_APPLICATION_ID 0x5a434e53
 
+/* A put waiting for the next flush: owned copies. */
+typedef struct {
+  ZcCacheKey key;
+  ZcCacheRecord *rec;
+} Pending;
+
 struct ZcCache {
   gchar *path;
   sqlite3 *db;
   ZcCacheFlags flags;
   guint batch;
-  guint pending;      /* puts in the open transaction */
-  gboolean in_txn;
+  GPtrArray *pending; /* Pending*: puts not yet written, oldest first */
   sqlite3_stmt *find_id, *get_rec, *get_out, *ins_score, *upd_score, *del_out, *ins_out;
 };
 
@@ -129,6 +134,18 @@ void zc_cache_record_free(ZcCacheRecord *r) {
   g_free(r);
 }
 
+ZcCacheRecord *zc_cache_record_copy(const ZcCacheRecord *r) {
+  g_return_val_if_fail(r, NULL);
+  ZcCacheRecord *d = zc_cache_record_new(r->status);
+  d->message = g_strdup(r->message);
+  d->wall_s = r->wall_s;
+  d->peak_bytes = r->peak_bytes;
+  d->timestamp_us = r->timestamp_us;
+  for (guint i = 0; i < r->names->len; i++)
+    zc_cache_record_set(d, g_ptr_array_index(r->names, i), g_array_index(r->values, double, i));
+  return d;
+}
+
 static gssize record_find(const ZcCacheRecord *r, const char *name) {
   for (guint i = 0; i < r->names->len; i++)
     if (strcmp(g_ptr_array_index(r->names, i), name) == 0) return i;
@@ -194,9 +211,46 @@ static void finalize_all(ZcCache *c) {
   }
 }
 
+static void key_copy(ZcCacheKey *dst, const ZcCacheKey *src) {
+  *dst = *src;
+  dst->space = g_strdup(src->space);
+  dst->genotype = g_strdup(src->genotype);
+  dst->proxy = g_strdup(src->proxy);
+  dst->proxy_version = g_strdup(src->proxy_version);
+  dst->options_hash = g_strdup(src->options_hash);
+  dst->data_hash = g_strdup(src->data_hash);
+  dst->dtype = g_strdup(src->dtype);
+  dst->backend = g_strdup(src->backend);
+}
+
+static gboolean key_equal(const ZcCacheKey *a, const ZcCacheKey *b) {
+  return a->batch == b->batch && a->seed == b->seed && strcmp(a->space, b->space) == 0 &&
+         strcmp(a->genotype, b->genotype) == 0 && strcmp(a->proxy, b->proxy) == 0 &&
+         strcmp(a->proxy_version, b->proxy_version) == 0 && strcmp(a->options_hash, b->options_hash) == 0 &&
+         strcmp(a->data_hash, b->data_hash) == 0 && strcmp(a->dtype, b->dtype) == 0 &&
+         strcmp(a->backend, b->backend) == 0;
+}
+
+static void pending_free(gpointer data) {
+  Pending *p = data;
+  g_free((gchar *)p->key.space);
+  g_free((gchar *)p->key.genotype);
+  g_free((gchar *)p->key.proxy);
+  g_free((gchar *)p->key.proxy_version);
+  g_free((gchar *)p->key.options_hash);
+  g_free((gchar *)p->key.data_hash);
+  g_free((gchar *)p->key.dtype);
+  g_free((gchar *)p->key.backend);
+  zc_cache_record_free(p->rec);
+  g_free(p);
+}
+
+static int put_rows(ZcCache *c, const ZcCacheKey *key, const ZcCacheRecord *rec);
+
 static void cache_free(ZcCache *c) {
   finalize_all(c);
   if (c->db) sqlite3_close(c->db);
+  if (c->pending) g_ptr_array_unref(c->pending);
   g_free(c->path);
   g_free(c);
 }
@@ -304,6 +358,7 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
   c->path = path ? g_strdup(path) : zc_cache_default_path();
   c->flags = flags;
   c->batch = 1;
+  c->pending = g_ptr_array_new_with_free_func(pending_free);
   gboolean ro = (flags & ZC_CACHE_READ_ONLY) != 0;
 
   if (!ro) {
@@ -381,24 +436,38 @@ const char *zc_cache_path(const ZcCache *c) { return c ? c->path : NULL; }
 
 gboolean zc_cache_flush(ZcCache *c, GError **error) {
   g_return_val_if_fail(c, FALSE);
-  if (!c->in_txn) return TRUE;
+  if (c->pending->len == 0) return TRUE;
+  /* the write lock is held only here, so other processes are not kept waiting while
+   * a batch fills */
+  if (!exec(c, "BEGIN IMMEDIATE", error)) return FALSE;
+  for (guint i = 0; i < c->pending->len; i++) {
+    Pending *p = g_ptr_array_index(c->pending, i);
+    int rc = put_rows(c, &p->key, p->rec);
+    if (rc != SQLITE_OK) {
+      db_fail(c, rc, error, "storing scores");
+      sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  }
   int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
-    /* a failed COMMIT may leave the transaction open: roll it back so the cache
-     * stays usable, and say how much was lost */
-    guint lost = c->pending;
-    g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: committing %u cached scores failed: %s", c->path,
-                lost, sqlite3_errmsg(c->db));
+    g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: committing %u scores failed: %s", c->path,
+                c->pending->len, sqlite3_errmsg(c->db));
     if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return FALSE;
   }
-  c->in_txn = FALSE;
-  c->pending = 0;
-  return rc == SQLITE_OK;
+  g_ptr_array_set_size(c->pending, 0);
+  return TRUE;
 }
 
 gboolean zc_cache_close(ZcCache *c, GError **error) {
   if (!c) return TRUE;
-  gboolean ok = zc_cache_flush(c, error);
+  GError *e = NULL;
+  gboolean ok = zc_cache_flush(c, &e);
+  if (!ok) {
+    g_set_error(error, e->domain, e->code, "%s (%u scores not written)", e->message, c->pending->len);
+    g_error_free(e);
+  }
   cache_free(c);
   return ok;
 }
@@ -406,7 +475,7 @@ gboolean zc_cache_close(ZcCache *c, GError **error) {
 gboolean zc_cache_set_batch(ZcCache *c, guint batch, GError **error) {
   g_return_val_if_fail(c, FALSE);
   c->batch = MAX(batch, 1);
-  if (c->in_txn && c->pending >= c->batch) return zc_cache_flush(c, error);
+  if (c->pending->len >= c->batch) return zc_cache_flush(c, error);
   return TRUE;
 }
 
@@ -415,7 +484,7 @@ void zc_cache_set_busy_timeout(ZcCache *c, int ms) {
   sqlite3_busy_timeout(c->db, ms);
 }
 
-guint zc_cache_pending(const ZcCache *c) { return c ? c->pending : 0; }
+guint zc_cache_pending(const ZcCache *c) { return c ? c->pending->len : 0; }
 
 /* ---- lookup / put ------------------------------------------------------------------ */
 
@@ -446,6 +515,13 @@ gboolean zc_cache_lookup(ZcCache *c, const ZcCacheKey *key, ZcCacheRecord **reco
   g_return_val_if_fail(c && key && record, FALSE);
   g_return_val_if_fail(key_valid(key), FALSE);
   *record = NULL;
+  for (guint i = c->pending->len; i-- > 0;) {   /* the newest unflushed put wins */
+    Pending *p = g_ptr_array_index(c->pending, i);
+    if (key_equal(&p->key, key)) {
+      *record = zc_cache_record_copy(p->rec);
+      return TRUE;
+    }
+  }
   bind_key(c->get_rec, key);
   int rc = sqlite3_step(c->get_rec);
   if (rc == SQLITE_DONE) {
@@ -487,11 +563,7 @@ static int step_done(sqlite3_stmt *st) {
 
 static int put_rows(ZcCache *c, const ZcCacheKey *key, const ZcCacheRecord *rec) {
   ZcScoreStatus status = rec->status;
-  /* a non-finite output makes an "ok" record a "nan" one */
-  if (status == ZC_SCORE_OK)
-    for (guint i = 0; i < rec->values->len; i++)
-      if (!isfinite(g_array_index(rec->values, double, i))) status = ZC_SCORE_NAN;
-  gint64 ts = rec->timestamp_us ? rec->timestamp_us : g_get_real_time();
+  gint64 ts = rec->timestamp_us;
 
   bind_key(c->find_id, key);
   int rc = sqlite3_step(c->find_id);
@@ -539,23 +611,16 @@ gboolean zc_cache_put(ZcCache *c, const ZcCacheKey *key, const ZcCacheRecord *re
     g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: the score cache is open read-only", c->path);
     return FALSE;
   }
-  if (!c->in_txn) {
-    if (!exec(c, "BEGIN IMMEDIATE", error)) return FALSE;
-    c->in_txn = TRUE;
-    c->pending = 0;
-  }
-  /* a savepoint per put: a failed put leaves the rest of the batch intact */
-  if (!exec(c, "SAVEPOINT zc_put", error)) return FALSE;
-  int rc = put_rows(c, key, rec);
-  if (rc != SQLITE_OK) {
-    db_fail(c, rc, error, "storing a score");
-    sqlite3_exec(c->db, "ROLLBACK TO zc_put", NULL, NULL, NULL);
-    sqlite3_exec(c->db, "RELEASE zc_put", NULL, NULL, NULL);
-    return FALSE;
-  }
-  if (!exec(c, "RELEASE zc_put", error)) return FALSE;
-  c->pending++;
-  if (c->pending >= c->batch) return zc_cache_flush(c, error);
+  Pending *p = g_new0(Pending, 1);
+  key_copy(&p->key, key);
+  p->rec = zc_cache_record_copy(rec);
+  /* a non-finite output makes an "ok" record a "nan" one */
+  if (p->rec->status == ZC_SCORE_OK)
+    for (guint i = 0; i < p->rec->values->len; i++)
+      if (!isfinite(g_array_index(p->rec->values, double, i))) p->rec->status = ZC_SCORE_NAN;
+  if (!p->rec->timestamp_us) p->rec->timestamp_us = g_get_real_time();
+  g_ptr_array_add(c->pending, p);
+  if (c->pending->len >= c->batch) return zc_cache_flush(c, error);
   return TRUE;
 }
 

@@ -6,14 +6,17 @@
  * (SQLite turns NaN into NULL and -0.0 into 0, so each value is also stored as its
  * 64-bit IEEE-754 pattern, which is what lookups read).
  *
- * Durability: with the default batch size of 1 every put is its own transaction.  With
- * a larger batch, puts accumulate in one open transaction that is committed when the
- * batch is full, on zc_cache_flush() and on zc_cache_close(); a process killed at any
- * moment loses at most the unflushed batch, and the file stays consistent (WAL).  With
- * synchronous=NORMAL (the default) a committed batch survives a process crash; set
- * ZC_CACHE_SYNC_FULL to also survive power loss at the cost of an fsync per commit.
- * Several processes may share one file: writers wait up to busy_timeout_ms for the
- * lock.  A ZcCache is not thread-safe; use one per thread. */
+ * Durability: with the default batch size of 1 every put is written in its own
+ * transaction before zc_cache_put() returns.  With a larger batch, puts are queued in
+ * memory (lookups on the same ZcCache see them) and written in one transaction when
+ * the batch is full, on zc_cache_flush() and on zc_cache_close(); a process killed at
+ * any moment loses at most the unflushed batch, and the file stays consistent (WAL).
+ * The write lock is held only while a batch is written, so several processes can
+ * share one file (a writer waits up to the busy timeout for the lock).  If writing
+ * fails (lock timeout, disk full) the queued puts stay queued and the next flush
+ * retries them.  With synchronous=NORMAL (the default) a committed batch survives a
+ * process crash; ZC_CACHE_SYNC_FULL also survives power loss at the cost of an fsync
+ * per commit.  A ZcCache is not thread-safe; use one per thread. */
 #ifndef ZC_CACHE_H
 #define ZC_CACHE_H
 #include <glib.h>
@@ -41,7 +44,8 @@ typedef struct {
 
 typedef enum {
   ZC_SCORE_OK,                 /* every output finite */
-  ZC_SCORE_NAN,                /* evaluated, but some output is NaN or ±Inf */
+  ZC_SCORE_NAN,                /* evaluated, but some output is NaN or ±Inf (put() sets
+                                  it for an OK record with such an output) */
   ZC_SCORE_FAILED              /* the proxy failed; message says why */
 } ZcScoreStatus;
 
@@ -57,6 +61,7 @@ typedef struct {
 
 ZcCacheRecord *zc_cache_record_new(ZcScoreStatus status);
 void zc_cache_record_free(ZcCacheRecord *rec);
+ZcCacheRecord *zc_cache_record_copy(const ZcCacheRecord *rec);
 /* Set an output (replaces a previous value of the same name). */
 void zc_cache_record_set(ZcCacheRecord *rec, const char *name, double value);
 /* Value of an output; FALSE when the record has no such output. */
@@ -90,12 +95,13 @@ void zc_cache_set_busy_timeout(ZcCache *cache, int ms);   /* default 10000 */
  * cached; FALSE with error on a database failure. */
 gboolean zc_cache_lookup(ZcCache *cache, const ZcCacheKey *key, ZcCacheRecord **record,
                          GError **error);
-/* Store (or replace) the record of key. */
+/* Store (or replace) the record of key: queue a copy, and write the queue when it
+ * holds a batch.  FALSE when that write failed (the puts stay queued). */
 gboolean zc_cache_put(ZcCache *cache, const ZcCacheKey *key, const ZcCacheRecord *record,
                       GError **error);
-/* Commit the open batch, if any. */
+/* Write the queued puts in one transaction (nothing to do when none). */
 gboolean zc_cache_flush(ZcCache *cache, GError **error);
-/* Puts not yet committed. */
+/* Puts queued and not yet written. */
 guint zc_cache_pending(const ZcCache *cache);
 
 typedef struct {

@@ -384,6 +384,48 @@ static void test_batches_commit_on_flush(void **state) {
   g_free(p);
 }
 
+static void test_batch_holds_no_lock_and_retries(void **state) {
+  gchar *p = tpath("shared.sqlite");
+  GError *err = NULL;
+  ZcCache *a = zc_cache_open(p, &err), *b = zc_cache_open(p, &err);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_true(zc_cache_set_batch(a, 100, &err));
+  zc_cache_set_busy_timeout(a, 0);
+  zc_cache_set_busy_timeout(b, 0);   /* any lock held by a would fail b at once */
+  ZcCacheKey k = base_key();
+  ZcCacheRecord *r = record_with(1);
+  assert_true(zc_cache_put(a, &k, r, &err));   /* queued in a */
+  zc_cache_record_free(r);
+  ZcCacheKey kb = k;
+  kb.proxy = "snip";
+  r = record_with(2);
+  assert_true(zc_cache_put(b, &kb, r, &err));   /* b writes while a's batch fills */
+  zc_cache_record_free(r);
+  assert_null(err);
+
+  /* another process holds the write lock: a's flush fails and keeps its queue */
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_false(zc_cache_flush(a, &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_IO));
+  assert_contains(err->message, p);
+  g_clear_error(&err);
+  assert_int_equal(zc_cache_pending(a), 1);
+  assert_true(score_of(a, &k) == 1);          /* still visible to its writer */
+  assert_true(score_of(b, &k) == -12345);
+  assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_true(zc_cache_flush(a, &err));
+  assert_int_equal(zc_cache_pending(a), 0);
+  assert_true(score_of(b, &k) == 1);
+  assert_true(score_of(a, &kb) == 2);
+  assert_true(zc_cache_close(a, &err));
+  assert_true(zc_cache_close(b, &err));
+  g_free(p);
+}
+
 static void test_stats_export_vacuum(void **state) {
   gchar *p = tpath("export.sqlite");
   GError *err = NULL;
@@ -571,6 +613,7 @@ int main(void) {
       cmocka_unit_test(test_reopen_dirs_and_default_path),
       cmocka_unit_test(test_refuses_bad_files),
       cmocka_unit_test(test_batches_commit_on_flush),
+      cmocka_unit_test(test_batch_holds_no_lock_and_retries),
       cmocka_unit_test(test_stats_export_vacuum),
       cmocka_unit_test(test_sigkill_loses_only_unflushed),
   };
