@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * rank; the other values are ranked among themselves. */
 void zc_stats_rank(const double *x, gsize n, double *ranks);
 
-/* Pearson's product-moment r (not its absolute value), two-pass. */
+/* Pearson's product-moment r, signed (NASLib's compute_scores reports its absolute
+ * value), two-pass. */
 double zc_stats_pearson(const double *x, const double *y, gsize n, gsize *n_skipped);
 
 /* Spearman's rho = Pearson's r of the average ranks (scipy.stats.spearmanr). */
@@ -78,7 +79,10 @@ typedef struct {
  * depends only on the data, seed and n_boot), evaluate the statistic on each and take
  * the (1-level)/2 and (1+level)/2 percentiles of the non-NaN replicates.  lo/hi are
  * NaN when no replicate is finite.  Fails (ZC_ERROR_CONFIG) on n_boot == 0 or a level
- * outside (0, 1); degenerate data is not an error (estimate NaN). */
+ * outside (0, 1); degenerate data is not an error (estimate NaN).
+ * Caveat for precision: a resample repeats pairs, and NASLib's strict ">" rule leaves
+ * out the whole tie group at the threshold, so precision replicates lean low when k
+ * is small (the estimate itself uses the data as is). */
 #define ZC_STATS_BOOT_STREAM G_GUINT64_CONSTANT(0x626f6f74)  /* "boot" */
 gboolean zc_stats_bootstrap(const ZcStatSpec *spec, const double *x, const double *y, gsize n,
                             guint n_boot, double level, guint64 seed, ZcStatInterval *out,

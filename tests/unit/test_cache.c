@@ -426,6 +426,57 @@ static void test_batch_holds_no_lock_and_retries(void **state) {
   g_free(p);
 }
 
+/* Several processes write one file at once, as parallel workers of an experiment do. */
+static void test_concurrent_writers(void **state) {
+  enum { WORKERS = 3, EACH = 150 };
+  gchar *p = tpath("workers.sqlite");
+  GError *err = NULL;
+  ZcCache *c = zc_cache_open(p, &err);   /* created up front, closed before forking */
+  assert_non_null(c);
+  assert_true(zc_cache_close(c, &err));
+  pid_t pids[WORKERS];
+  for (int w = 0; w < WORKERS; w++) {
+    pids[w] = fork();
+    assert_true(pids[w] >= 0);
+    if (pids[w] == 0) {
+      ZcCache *wc = zc_cache_open(p, NULL);
+      if (!wc || !zc_cache_set_batch(wc, 1 + 4 * w, NULL)) _exit(2);
+      ZcCacheKey k = base_key();
+      gchar g[32];
+      for (int i = 0; i < EACH; i++) {
+        g_snprintf(g, sizeof g, "w%d-%d", w, i);
+        k.genotype = g;
+        ZcCacheRecord *r = record_with(w * 1000 + i);
+        if (!zc_cache_put(wc, &k, r, NULL)) _exit(3);
+        zc_cache_record_free(r);
+      }
+      _exit(zc_cache_close(wc, NULL) ? 0 : 4);
+    }
+  }
+  for (int w = 0; w < WORKERS; w++) {
+    int status = 0;
+    assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+  }
+  c = zc_cache_open(p, &err);
+  assert_non_null(c);
+  ZcCacheStats st;
+  assert_true(zc_cache_stats(c, &st, &err));
+  assert_int_equal(st.rows, WORKERS * EACH);
+  zc_cache_stats_clear(&st);
+  ZcCacheKey k = base_key();
+  gchar g[32];
+  for (int w = 0; w < WORKERS; w++)
+    for (int i = 0; i < EACH; i += 7) {
+      g_snprintf(g, sizeof g, "w%d-%d", w, i);
+      k.genotype = g;
+      assert_true(score_of(c, &k) == w * 1000 + i);
+    }
+  assert_true(zc_cache_close(c, &err));
+  g_free(p);
+}
+
 static void test_stats_export_vacuum(void **state) {
   gchar *p = tpath("export.sqlite");
   GError *err = NULL;
@@ -614,6 +665,7 @@ int main(void) {
       cmocka_unit_test(test_refuses_bad_files),
       cmocka_unit_test(test_batches_commit_on_flush),
       cmocka_unit_test(test_batch_holds_no_lock_and_retries),
+      cmocka_unit_test(test_concurrent_writers),
       cmocka_unit_test(test_stats_export_vacuum),
       cmocka_unit_test(test_sigkill_loses_only_unflushed),
   };
