@@ -241,6 +241,14 @@ static void test_refuses_bad_files(void **state) {
   assert_contains(err->message, p);
   assert_contains(err->message, "not a database");
   g_clear_error(&err);
+  /* a parent "directory" that is a file */
+  gchar *under = g_build_filename(p, "sub", "scores.sqlite", NULL);
+  assert_null(zc_cache_open(under, &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_IO));
+  assert_contains(err->message, under);
+  assert_contains(err->message, "cannot create directory");
+  g_clear_error(&err);
+  g_free(under);
   g_free(p);
 
   /* a foreign SQLite database */
@@ -567,7 +575,7 @@ static void test_stats_export_vacuum(void **state) {
 
 /* ---- SIGKILL ------------------------------------------------------------------------ */
 
-enum { KILL_BATCH = 7, KILL_AFTER = 60, KILL_MAX = 1000000 };
+enum { KILL_BATCH = 7, KILL_MAX = 1000000 };
 
 static double kill_value(int i) { return i * 0.25 - 3; }
 
@@ -598,8 +606,8 @@ static void G_GNUC_NORETURN kill_child(const char *path, int fd) {
   _exit(5);   /* not reached: the parent kills us first */
 }
 
-static void test_sigkill_loses_only_unflushed(void **state) {
-  gchar *p = tpath("killed.sqlite");
+static void kill_round(const char *name, gint32 kill_after) {
+  gchar *p = tpath(name);
   int fds[2];
   assert_int_equal(pipe(fds), 0);
   pid_t pid = fork();
@@ -610,8 +618,8 @@ static void test_sigkill_loses_only_unflushed(void **state) {
   }
   close(fds[1]);
   gint32 flushed = 0, v;
-  while (flushed < KILL_AFTER && read(fds[0], &v, sizeof v) == sizeof v) flushed = v;
-  assert_true(flushed >= KILL_AFTER);
+  while (flushed < kill_after && read(fds[0], &v, sizeof v) == sizeof v) flushed = v;
+  assert_true(flushed >= kill_after);
   assert_int_equal(kill(pid, SIGKILL), 0);
   int status = 0;
   assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -650,6 +658,13 @@ static void test_sigkill_loses_only_unflushed(void **state) {
   zc_cache_record_free(r);
   assert_true(zc_cache_close(c, &err));
   g_free(p);
+}
+
+/* kill at a few different points of the run */
+static void test_sigkill_loses_only_unflushed(void **state) {
+  kill_round("killed-1.sqlite", 1);
+  kill_round("killed-2.sqlite", 60);
+  kill_round("killed-3.sqlite", 400);
 }
 
 int main(void) {
