@@ -10,4 +10,6 @@
 #include <zcnas/proxy.h>
 #include <zcnas/eval.h>
 #include <zcnas/searcher.h>
+#include <zcnas/data.h>
+#include <zcnas/stats.h>
 #endif
