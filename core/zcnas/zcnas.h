@@ -4,4 +4,6 @@
 #include <zcnas/version.h>
 #include <zcnas/error.h>
 #include <zcnas/rng.h>
+#include <zcnas/tensor.h>
+#include <zcnas/net.h>
 #endif
