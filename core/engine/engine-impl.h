@@ -6,6 +6,7 @@
  * replace an entry with zc_engine_override_kernel(). */
 #ifndef ZC_ENGINE_IMPL_H
 #define ZC_ENGINE_IMPL_H
+#include <string.h>
 #include <glib.h>
 #include <zcnas/net.h>
 #include <zcnas/error.h>
@@ -138,6 +139,7 @@ struct ZcRun {
   gsize scratch_stride;     /* bytes */
   guint8 *partials;         /* nchunks x largest weight (bytes) */
   char *need_grad;          /* per node: backward must produce dL/d(node) */
+  char *grad_fresh;         /* per node: its gradient buffer holds nothing yet (= zero) */
   double *chunk_weight;     /* loss weight of each sample (batch entries) */
 };
 
@@ -149,6 +151,22 @@ static inline ZcParam *zc_param(const ZcNet *net, int id) { return g_ptr_array_i
 static inline void *zc_run_val(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->val_off; }
 static inline void *zc_run_grad(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->grad_off; }
 static inline void *zc_run_aux(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->aux_off; }
+/* dL/d(node j) to add into: zeroed first if nothing has written it yet. */
+static inline void *zc_run_grad_acc(ZcRun *r, int j) {
+  void *g = zc_run_grad(r, j);
+  if (r->grad_fresh[j]) {
+    memset(g, 0, zc_node(r->net, j)->numel * r->batch * r->net->esz);
+    r->grad_fresh[j] = 0;
+  }
+  return g;
+}
+/* dL/d(node j) for kernels that can overwrite: *assign is TRUE when the buffer holds
+ * nothing yet, and the caller must then write (not add) every element. */
+static inline void *zc_run_grad_out(ZcRun *r, int j, gboolean *assign) {
+  *assign = r->grad_fresh[j];
+  r->grad_fresh[j] = 0;
+  return zc_run_grad(r, j);
+}
 static inline void *zc_run_scratch(const ZcRun *r, int thread) { return r->scratch + (gsize) thread * r->scratch_stride; }
 static inline int zc_chunk_of(const ZcRun *r, int sample, int nchunks) {
   /* inverse of start(c) = c*B/n */

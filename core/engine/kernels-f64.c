@@ -1,6 +1,10 @@
 /* The double copies of the reference kernels: each ops-*.inc is written once against
  * `real`, FN() and GEMM, and compiled here for double. */
 #include "config.h"
+/* Let GCC vectorise the element-wise loops (no -ffast-math: summation order is kept). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include <math.h>
 #include <string.h>
 #include <cblas.h>

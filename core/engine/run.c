@@ -108,7 +108,7 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->scratch_stride = align_up(scratch * esz);
   off += r->scratch_stride * ws->threads;
   gsize need_off = off;
-  off += align_up(net->nodes->len);
+  off += 2 * align_up(net->nodes->len);
   gsize cw_off = off;
   off += align_up(sizeof(double) * batch);
   if (off + ALIGN > ws->cap) {
@@ -127,6 +127,7 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->partials = r->base + part_off;
   r->scratch = r->base + scr_off;
   r->need_grad = (char *) (r->base + need_off);
+  r->grad_fresh = r->need_grad + align_up(net->nodes->len);
   r->chunk_weight = (double *) (r->base + cw_off);
   if (r->moments) ensure_moments(net);
   return TRUE;
@@ -174,7 +175,7 @@ static gboolean has_params(const ZcNode *n) {
   }
 }
 
-/* Which nodes backward must produce gradients for; zero all node gradients up to `to`.
+/* Which nodes backward must produce gradients for; node gradients up to `to` start empty.
  * from >= 0: VJP mode, only descendants of `from` (and `from` itself). */
 static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags) {
   r->param_grads = from < 0 && !(flags & ZC_BWD_NO_PARAMS);
@@ -190,8 +191,9 @@ static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags
       for (int k = 0; k < n->n_in && !need; k++) need = r->need_grad[n->in[k]];
     }
     r->need_grad[i] = (char) need;
-    memset(zc_run_grad(r, i), 0, n->numel * r->batch * net->esz);
   }
+  /* no gradient buffer holds anything yet: the first writer overwrites (or zeroes) it */
+  memset(r->grad_fresh, 1, to + 1);
   if (r->param_grads && !(flags & ZC_BWD_ACCUMULATE)) {
     for (guint i = 0; i < net->params->len; i++) {
       ZcParam *p = zc_param(net, i);
@@ -201,14 +203,26 @@ static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags
   }
 }
 
+/* Zero the gradients nobody wrote, so that every node up to `to` reads correctly. */
+static void finish_backward(ZcNet *net, ZcRun *r, int to) {
+  for (int i = 0; i <= to; i++)
+    if (r->grad_fresh[i]) {
+      memset(zc_run_grad(r, i), 0, zc_node(net, i)->numel * r->batch * net->esz);
+      r->grad_fresh[i] = 0;
+    }
+}
+
 static void propagate(ZcNet *net, ZcRun *r, int from, int to) {
   for (int i = to; i > MAX(from, 0); i--) {
     ZcNode *n = zc_node(net, i);
-    if (!r->need_grad[i] && i != to) continue;
+    /* skip nodes that need no gradient, and nodes nobody sent a gradient to (it is zero:
+     * e.g. the input of a `zero` op), which contribute nothing */
+    if ((!r->need_grad[i] && i != to) || r->grad_fresh[i]) continue;
     ZcKernelFn bw = zc_op_classes[n->op].backward[net->dtype];
     if (bw) bw(r, n);
   }
   if (r->param_grads && r->moments) net->moments_done += r->nchunks;
+  finish_backward(net, r, to);
 }
 
 gboolean zc_net_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target, double *loss,
@@ -223,6 +237,7 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
   ZcRun *r = ws->run;
   int out = zc_net_output(net);
   prepare_backward(net, r, -1, out, flags);
+  r->grad_fresh[out] = 0;  /* the loss writes every element */
   if (!zc_loss_eval(r, kind, target, TRUE, loss, error)) return FALSE;
   propagate(net, r, -1, out);
   return TRUE;
@@ -235,6 +250,7 @@ gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, gui
   prepare_backward(net, r, -1, out, flags);
   gsize N = zc_node(net, out)->numel * r->batch;
   void *g = zc_run_grad(r, out);
+  r->grad_fresh[out] = 0;
   if (seed) memcpy(g, seed, N * net->esz);
   else for (gsize i = 0; i < N; i++) zc_set(net->dtype, g, i, 1.0);
   propagate(net, r, -1, out);
@@ -251,6 +267,7 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
   ZcRun *r = ws->run;
   prepare_backward(net, r, from, to, ZC_BWD_NO_PARAMS);
   memcpy(zc_run_grad(r, to), g_out, zc_node(net, to)->numel * r->batch * net->esz);
+  r->grad_fresh[to] = 0;
   r->need_grad[to] = 1;
   propagate(net, r, from, to);
   memcpy(g_in, zc_run_grad(r, from), zc_node(net, from)->numel * r->batch * net->esz);
