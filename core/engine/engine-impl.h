@@ -111,7 +111,11 @@ struct ZcNet {
   int moments_done;         /* chunks accumulated into the moments so far */
 };
 
+typedef struct ZcPool ZcPool;
+void zc_pool_free(ZcPool *pool);
+
 struct ZcWorkspace {
+  ZcPool *pool;             /* threads - 1 workers, started on first use */
   guint8 *buf;
   gsize cap;
   guint grows;
