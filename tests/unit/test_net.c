@@ -42,6 +42,95 @@ static ZcNet *small_nb201(ZcDType dt, int C, int classes) {
   return net;
 }
 
+static GByteArray *run_collect(ZcNet *net, ZcWorkspace *ws, const void *x, int B, const gint32 *lab);
+
+/* A small AutoFormer-like ViT: patch embedding with class token, one pre-LN block
+ * (attention with 2 heads of 4 != embed 6, GELU MLP), final LN, head on the class token. */
+static ZcNet *small_vit(ZcDType dt, int classes) {
+  ZcNet *net = zc_net_new(dt);
+  int x = zc_net_input(net, 3, 8, 8);
+  int t = zc_net_patch_embed(net, x, 6, 4, TRUE, NULL);
+  int a = zc_net_mhsa(net, zc_net_layernorm(net, t, 1e-6, TRUE, NULL), 2, 4, FALSE, NULL);
+  int r1[2] = {t, a};
+  int h = zc_net_add(net, r1, 2, NULL);
+  zc_net_add_tags(net, h, ZC_TAG_BLOCK_OUTPUT);
+  int f1 = zc_net_linear(net, zc_net_layernorm(net, h, 1e-6, TRUE, NULL), 9, TRUE, NULL);
+  zc_net_set_role(net, f1, "fc1");
+  int f2 = zc_net_linear(net, zc_net_gelu(net, f1, NULL), 6, TRUE, NULL);
+  zc_net_set_role(net, f2, "fc2");
+  int r2[2] = {h, f2};
+  int o = zc_net_add(net, r2, 2, NULL);
+  zc_net_add_tags(net, o, ZC_TAG_BLOCK_OUTPUT);
+  int hd = zc_net_linear(net, zc_net_token_select(net, zc_net_layernorm(net, o, 1e-6, TRUE, NULL), NULL), classes, TRUE, NULL);
+  zc_net_set_role(net, hd, "head");
+  return net;
+}
+
+static void test_whole_nets_finite_differences(void **state) {
+  ZcNet *net = small_nb201(ZC_F64, 3, 4);
+  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 71);
+  assert_true(tu_grad_check(net, 3, 71) < 1e-6);
+  zc_net_set_bn_mode(net, ZC_BN_OFF);
+  assert_true(tu_grad_check(net, 2, 72) < 1e-6);
+  zc_net_free(net);
+  net = small_vit(ZC_F64, 3);
+  zc_net_init(net, ZC_INIT_TRUNC_NORMAL, 0.5, 73);
+  assert_true(tu_grad_check(net, 2, 73) < 1e-6);
+  zc_net_free(net);
+}
+
+static void test_vit_threads_moments_patterns(void **state) {
+  /* per-sample moments of a ViT against separate runs, bit-identical over threads */
+  ZcNet *net = small_vit(ZC_F64, 3);
+  zc_net_init(net, ZC_INIT_TRUNC_NORMAL, 0.3, 74);
+  const int B = 4;
+  double *x = tu_randn(ZC_F64, (gsize) B * 192, 74, 0);
+  gint32 lab[4] = {0, 1, 2, 1};
+  ZcWorkspace *w1 = zc_workspace_new(1), *w2 = zc_workspace_new(2);
+  gsize tot = zc_net_n_layer_weights(net);
+  double *m2 = g_new0(double, tot);
+  for (int s = 0; s < B; s++) {
+    double loss;
+    assert_true(zc_net_forward(net, w1, x + (gsize) s * 192, 1, NULL));
+    assert_true(zc_net_backward_loss(net, w1, ZC_LOSS_CE, lab + s, &loss, 0, NULL));
+    gsize off = 0;
+    for (guint i = 0; i < zc_net_n_layers(net); i++) {
+      ZcLayerInfo L;
+      zc_net_layer(net, w1, i, &L);
+      for (gsize e = 0; e < L.weight_numel; e++) m2[off + e] += ((double *) L.weight_grad)[e] * ((double *) L.weight_grad)[e];
+      off += L.weight_numel;
+    }
+  }
+  zc_net_set_moments(net, B);
+  GByteArray *a = run_collect(net, w1, x, B, lab), *b = run_collect(net, w2, x, B, lab);
+  assert_true(a->len == b->len && memcmp(a->data, b->data, a->len) == 0);
+  gsize off = 0;
+  const char *roles[] = {"patch", "qkv", "proj", "fc1", "fc2", "head"};
+  assert_int_equal(zc_net_n_layers(net), 6);
+  for (guint i = 0; i < zc_net_n_layers(net); i++) {
+    ZcLayerInfo L;
+    zc_net_layer(net, w2, i, &L);
+    assert_string_equal(L.role, roles[i]);
+    for (gsize e = 0; e < L.weight_numel; e++) assert_true(fabs(L.m2[e] - m2[off + e]) <= 1e-12 * fmax(1e-12, m2[off + e]) + 1e-300);
+    off += L.weight_numel;
+  }
+  /* GELU patterns come from the fc1 output (pre-activation) */
+  ZcActInfo A;
+  assert_int_equal(zc_net_n_acts(net), 1);
+  assert_true(zc_net_act(net, w2, 0, &A));
+  assert_int_equal(A.kind, ZC_ACT_GELU);
+  assert_int_equal(A.units, 5 * 9);
+  guint64 pat[45];
+  assert_true(zc_net_sign_patterns(net, w2, A.node, B, pat, NULL));
+  const double *f1 = A.pre;
+  for (int u = 0; u < 45; u++)
+    for (int s = 0; s < B; s++) assert_int_equal((int) (pat[u] >> s & 1), f1[s * 45 + u] > 0);
+  g_byte_array_unref(a); g_byte_array_unref(b);
+  g_free(m2); g_free(x);
+  zc_workspace_free(w1); zc_workspace_free(w2);
+  zc_net_free(net);
+}
+
 static void test_hand_computed_linear_ce(void **state) {
   ZcNet *net = zc_net_new(ZC_F64);
   int x = zc_net_input_vector(net, 2);
@@ -549,6 +638,8 @@ static void test_hvp_matches_fd_of_gradient_nonlinear(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hand_computed_linear_ce),
+    cmocka_unit_test(test_whole_nets_finite_differences),
+    cmocka_unit_test(test_vit_threads_moments_patterns),
     cmocka_unit_test(test_hand_computed_conv),
     cmocka_unit_test(test_f32_matches_f64),
     cmocka_unit_test(test_threads_bit_identical),
