@@ -90,7 +90,8 @@ static ZcShape shape3(int a, int b, int c) { ZcShape s = {3, {a, b, c}}; return 
 static ZcShape shape2(int a, int b) { ZcShape s = {2, {a, b, 0}}; return s; }
 static ZcShape shape1(int a) { ZcShape s = {1, {a, 0, 0}}; return s; }
 
-static const char *fname;  /* builder name for messages; set per call */
+/* builder name for messages; set per call (per thread: workers may build concurrently) */
+static _Thread_local const char *fname;
 
 static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static gboolean bad(GError **error, const char *fmt, ...) {

@@ -313,6 +313,15 @@ static void read_grads(ZcNet *net, void *out) {
 gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, ZcLossKind kind,
                     const void *target, const void *v, void *hv, GError **error) {
   gsize n = zc_net_n_layer_weights(net);
+  void *vg = NULL;
+  if (!v) {  /* v = the gradient at W on this batch */
+    double loss;
+    if (!zc_net_forward(net, ws, input, batch, error) ||
+        !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) return FALSE;
+    vg = g_malloc(n * net->esz);
+    read_grads(net, vg);
+    v = vg;
+  }
   double nv = 0;
   for (gsize k = 0; k < n; k++) { double x = zc_get(net->dtype, v, k); nv += x * x; }
   nv = sqrt(nv);
@@ -345,6 +354,7 @@ out:
   net->bn_update = upd;
   g_free(W0);
   g_free(gm);
+  g_free(vg);
   return ok;
 }
 

@@ -15,6 +15,12 @@
  * forward of another network (or another batch size) invalidates what an earlier forward
  * left there, and zc_net_backward* refuses to run on stale values.
  *
+ * Memory: every node keeps its value and gradient for the whole run (hooks may read any
+ * of them), so the arena is about 2 x (sum of activation sizes) x batch plus scratch.
+ *
+ * Threads: a network and a workspace are used by one thread at a time; separate
+ * (network, workspace) pairs may run concurrently in one process.
+ *
  * Determinism
  * -----------
  * The workspace's thread count only changes speed: every reduction over the batch uses
@@ -102,6 +108,7 @@ int zc_net_batchnorm(ZcNet *net, int x, gboolean affine, GError **error);
 /* LayerNorm over the last dimension with weight/bias when affine. */
 int zc_net_layernorm(ZcNet *net, int x, double eps, gboolean affine, GError **error);
 
+/* ReLU; its gradient at exactly 0 is 0 (as PyTorch). */
 int zc_net_relu(ZcNet *net, int x, GError **error);
 int zc_net_gelu(ZcNet *net, int x, GError **error);       /* exact: x * Phi(x) */
 int zc_net_softmax(ZcNet *net, int x, GError **error);    /* over the last dimension */
@@ -192,7 +199,8 @@ void zc_net_set_input_grad(ZcNet *net, gboolean on);
  * loss is the sum over chunks of each chunk's mean loss, and for every conv/linear
  * weight w the backward accumulates, over chunks j,
  *     m1 += g_j,   mabs += |g_j|,   m2 += g_j^2,   where g_j = d(mean loss of chunk j)/dw.
- * k = B gives per-sample gradients.  The ordinary parameter gradient then holds sum_j g_j.
+ * k = B gives per-sample gradients (k <= 64).  The ordinary parameter gradient then holds
+ * sum_j g_j.  With backward_seed the chunk objective is <seed, output> over the chunk.
  * k = 0 (default) switches this off.  Moments are double precision whatever the dtype.
  * The batch size must be >= k at run time. */
 void zc_net_set_moments(ZcNet *net, int k);
@@ -202,16 +210,19 @@ int zc_net_get_moments(const ZcNet *net);
 
 typedef enum {
   ZC_INIT_TORCH_DEFAULT,       /* conv/linear W: kaiming-uniform a=sqrt(5) (= U(+-1/sqrt(fan_in)));
-                                  bias U(+-1/sqrt(fan_in)); norm gamma 1 beta 0; tokens N(0,1) */
+                                  bias U(+-1/sqrt(fan_in)); norm gamma 1 beta 0 */
   ZC_INIT_KAIMING_NORMAL_FAN_IN,   /* W ~ N(0, 2/fan_in), biases 0, norm 1/0 */
   ZC_INIT_KAIMING_NORMAL_FAN_OUT,  /* W ~ N(0, 2/fan_out) (fan_out = out_c*kh*kw) */
-  ZC_INIT_NORMAL,              /* W ~ N(0, arg^2) (arg = 1: Zen/SWAP), biases 0, norm 1/0 */
+  ZC_INIT_NORMAL,              /* W and embeddings ~ N(0, arg^2) (arg = 1: Zen/SWAP), biases 0,
+                                  norm 1/0 */
   ZC_INIT_XAVIER_UNIFORM,      /* W ~ U(+-sqrt(6/(fan_in+fan_out))), biases 0, norm 1/0 */
   ZC_INIT_XAVIER_NORMAL,       /* W ~ N(0, 2/(fan_in+fan_out)) */
   ZC_INIT_TRUNC_NORMAL,        /* W, class token, position embedding ~ N(0, arg^2) truncated to
                                   [-2, 2] (timm trunc_normal_, arg = 0.02 for ViTs); biases 0 */
   ZC_INIT_CONSTANT             /* every parameter = arg */
 } ZcInit;
+/* Class token and position embedding: ZC_INIT_NORMAL / ZC_INIT_TRUNC_NORMAL as stated,
+ * every other scheme trunc-normal(0.02) (the ViT convention; PyTorch has no default). */
 /* Initialise every parameter of the network.  Element e of parameter p draws from
  * zc_rng_*_at(zc_rng_subkey(zc_rng_key(seed, ZC_RNG_STREAM_INIT), p), e'), so values depend
  * only on (seed, parameter id, index).  BN running stats are reset.  `arg` as above
@@ -273,8 +284,9 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
 gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, guint flags, GError **error);
 
 /* Values and gradients of the last run (batch x per-sample shape, net dtype); NULL when
- * the workspace holds no current run of this net.  The gradient of any node (and of the
- * input, if requested) is available after a backward. */
+ * the workspace holds no current run of this net.  After a backward the gradient of every
+ * node up to the output is valid (zero where no gradient flows), the input's only with
+ * zc_net_set_input_grad(TRUE). */
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node);
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node);
 int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
@@ -288,7 +300,8 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
 
 /* Hessian-vector product for GraSP: hv = H v where H is the Hessian of the loss w.r.t. all
  * conv/linear weights and v is given per weight layer (the concatenation, in layer order,
- * of n_layers weight-shaped blocks, net dtype; typically the gradient).  Method: central
+ * of n_layers weight-shaped blocks, net dtype; NULL = the gradient on this batch, i.e.
+ * GraSP's Hg).  Method: central
  * finite difference of gradients, hv = (g(W + h v) - g(W - h v)) / (2h) with
  * h = eps / max(||v||_2, 1e-30) and eps = 1e-4 (float64 nets; 1e-2 for float32).  The
  * same batch is run twice; BN running stats are not updated by these runs, and the weights

@@ -624,6 +624,9 @@ static void test_hvp_matches_fd_of_gradient_nonlinear(void **state) {
     off += L.weight_numel;
   }
   assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, g, hv, NULL));
+  /* v = NULL means the gradient: the same product */
+  assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, NULL, hv2, NULL));
+  assert_true(memcmp(hv, hv2, n * sizeof(double)) == 0);
   /* Hv is linear in v: H(3g) = 3 Hg */
   for (gsize k = 0; k < n; k++) g[k] *= 3;
   assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, g, hv2, NULL));
