@@ -493,3 +493,37 @@ guint zc_net_find_tagged(const ZcNet *net, guint tags, int *nodes, guint max) {
     }
   return k;
 }
+
+double zc_net_macs(const ZcNet *net) {
+  double macs = 0;
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const ZcNode *n = zc_node(net, i);
+    if (n->op == ZC_OP_CONV) {
+      const ZcConvAttr *a = n->attr;
+      macs += (double) a->s.out_channels * (a->in_c / a->s.groups) * a->s.kh * a->s.kw * a->out_h * a->out_w;
+    } else if (n->op == ZC_OP_LINEAR) {
+      const ZcLinearAttr *a = n->attr;
+      macs += (double) a->out_f * a->in_f * (n->numel / a->out_f);
+    } else if (n->op == ZC_OP_ATTN) {
+      const ZcAttnAttr *a = n->attr;
+      double T = n->shape.dims[0];
+      macs += 2.0 * a->heads * T * T * a->hd;
+    }
+  }
+  return macs;
+}
+
+char *zc_net_describe(const ZcNet *net) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < net->nodes->len; i++) {
+    const ZcNode *n = zc_node(net, i);
+    g_string_append_printf(s, "%3u %-14s in", i, zc_op_classes[n->op].name);
+    for (int k = 0; k < n->n_in; k++) g_string_append_printf(s, "%s%d", k ? "," : " ", n->in[k]);
+    g_string_append(s, " shape");
+    for (int d = 0; d < n->shape.ndim; d++) g_string_append_printf(s, "%s%d", d ? "x" : " ", n->shape.dims[d]);
+    if (n->role) g_string_append_printf(s, " role=%s", n->role);
+    if (n->tags) g_string_append_printf(s, " tags=0x%x", n->tags);
+    g_string_append_c(s, '\n');
+  }
+  return g_string_free(s, FALSE);
+}

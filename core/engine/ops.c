@@ -14,6 +14,9 @@ static gsize bn_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
 static gsize ln_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
   return 2 * (n->numel / ((const ZcLnAttr *) n->attr)->C) * batch;
 }
+static gsize ln_scratch(const ZcNet *net, const ZcNode *n) {
+  return 4 * (gsize) ((const ZcLnAttr *) n->attr)->C;  /* 2C doubles in either dtype */
+}
 static gsize attn_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
   gsize T = n->shape.dims[0];
   return (gsize) batch * ((const ZcAttnAttr *) n->attr)->heads * T * T;
@@ -31,7 +34,7 @@ ZcOpClass zc_op_classes[ZC_N_OPS] = {
   [ZC_OP_CONV] = {.name = "conv2d", .scratch_elems = conv_scratch, K(zc_k_conv_fwd, zc_k_conv_bwd)},
   [ZC_OP_LINEAR] = {.name = "linear", K(zc_k_linear_fwd, zc_k_linear_bwd)},
   [ZC_OP_BN] = {.name = "batchnorm", .aux_elems = bn_aux, K(zc_k_bn_fwd, zc_k_bn_bwd)},
-  [ZC_OP_LN] = {.name = "layernorm", .aux_elems = ln_aux, K(zc_k_ln_fwd, zc_k_ln_bwd)},
+  [ZC_OP_LN] = {.name = "layernorm", .aux_elems = ln_aux, .scratch_elems = ln_scratch, K(zc_k_ln_fwd, zc_k_ln_bwd)},
   [ZC_OP_RELU] = {.name = "relu", K(zc_k_relu_fwd, zc_k_relu_bwd)},
   [ZC_OP_GELU] = {.name = "gelu", K(zc_k_gelu_fwd, zc_k_gelu_bwd)},
   [ZC_OP_SOFTMAX] = {.name = "softmax", K(zc_k_softmax_fwd, zc_k_softmax_bwd)},

@@ -73,6 +73,11 @@ gsize zc_net_numel(const ZcNet *net, int node);     /* per sample */
 const char *zc_net_op_name(const ZcNet *net, int node);
 /* Total number of scalar parameters (weights, biases, norm affine, embeddings). */
 gsize zc_net_n_params(const ZcNet *net);
+/* Multiply-accumulates of one sample through conv, linear and attention matmuls (the usual
+ * "FLOPs" of NAS papers count these; double them for floating-point operations). */
+double zc_net_macs(const ZcNet *net);
+/* One line per node (id, op, inputs, shape, role, tags), for debugging; g_free() it. */
+char *zc_net_describe(const ZcNet *net);
 /* The output node: the last node built unless set. */
 int zc_net_output(const ZcNet *net);
 void zc_net_set_output(ZcNet *net, int node);

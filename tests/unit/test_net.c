@@ -523,6 +523,14 @@ static void test_hooks(void **state) {
       assert_int_equal(L.kind, ZC_LAYER_CONV);
     }
   }
+  /* MACs: stem 3*4*9*64 + n1 4*4*9*64 + 1x1 4*4*64 + 4*4*9*64 + 4*8*9*16 + 8*8*9*16
+   *       + shortcut 4*8*16 + head 8*5 */
+  assert_true(zc_net_macs(net) == 3 * 4 * 9 * 64 + 4 * 4 * 9 * 64 + 4 * 4 * 64 + 4 * 4 * 9 * 64 + 4 * 8 * 9 * 16 +
+                                      8 * 8 * 9 * 16 + 4 * 8 * 16 + 8 * 5);
+  char *desc = zc_net_describe(net);
+  assert_non_null(strstr(desc, "role=head"));
+  assert_non_null(strstr(desc, "conv2d"));
+  g_free(desc);
   int tagged[8];
   assert_int_equal(zc_net_find_tagged(net, ZC_TAG_BLOCK_OUTPUT, tagged, 8), 2);
   assert_int_equal(zc_net_find_tagged(net, ZC_TAG_PRE_GAP, tagged, 8), 1);
