@@ -5,6 +5,7 @@
 
 static gsize conv_scratch(const ZcNet *net, const ZcNode *n) {
   const ZcConvAttr *a = n->attr;
+  if (a->s.groups > 1 && a->s.groups == a->in_c && a->s.groups == a->s.out_channels) return 0;  /* direct */
   /* im2col columns + their gradient */
   return 2 * (gsize) a->in_c * a->s.kh * a->s.kw * a->out_h * a->out_w;
 }

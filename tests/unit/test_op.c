@@ -86,6 +86,40 @@ static void test_conv_forward_reference(void **state) {
   zc_net_free(net);
 }
 
+static void test_depthwise_forward_reference(void **state) {
+  ZcConvSpec s = {.out_channels = 5, .kh = 3, .kw = 3, .stride_h = 2, .stride_w = 1, .pad_h = 2, .pad_w = 2,
+                  .dil_h = 2, .dil_w = 2, .groups = 5, .bias = TRUE};
+  ZcNet *net = zc_net_new(ZC_F32);
+  int x = zc_net_input(net, 5, 7, 6);
+  int c = zc_net_conv2d_spec(net, x, &s, NULL);
+  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 6);
+  ZcShape sh;
+  zc_net_shape(net, c, &sh);
+  ZcWorkspace *ws = zc_workspace_new(2);
+  float *in = tu_randn(ZC_F32, 3 * 5 * 7 * 6, 6, 0);
+  assert_true(zc_net_forward(net, ws, in, 3, NULL));
+  ZcLayerInfo L;
+  zc_net_layer(net, ws, 0, &L);
+  gsize on = 5 * sh.dims[1] * sh.dims[2];
+  double xin[5 * 7 * 6], w[45], b[5], ref[5 * 4 * 6];
+  for (int i = 0; i < 45; i++) w[i] = ((float *) L.weight)[i];
+  for (int i = 0; i < 5; i++) b[i] = ((float *) L.bias)[i];
+  const float *y = zc_net_value(net, ws, c);
+  for (int n = 0; n < 3; n++) {
+    for (int i = 0; i < 5 * 7 * 6; i++) xin[i] = in[n * 5 * 7 * 6 + i];
+    conv_ref(xin, w, b, 5, 7, 6, &s, sh.dims[1], sh.dims[2], ref);
+    for (gsize i = 0; i < on; i++) assert_true(fabs(ref[i] - y[n * on + i]) < 1e-5);
+  }
+  g_free(in);
+  zc_workspace_free(ws);
+  zc_net_free(net);
+  /* and its backward in float64 */
+  net = zc_net_new(ZC_F64);
+  x = zc_net_input(net, 5, 7, 6);
+  zc_net_conv2d_spec(net, x, &s, NULL);
+  finish(net, 3, 7);
+}
+
 static void test_linear(void **state) {
   ZcNet *net = zc_net_new(ZC_F64);
   int x = zc_net_input_vector(net, 5);
@@ -396,6 +430,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_conv_variants),
     cmocka_unit_test(test_conv_forward_reference),
+    cmocka_unit_test(test_depthwise_forward_reference),
     cmocka_unit_test(test_linear),
     cmocka_unit_test(test_batchnorm_modes),
     cmocka_unit_test(test_batchnorm_forward_and_running),
