@@ -144,7 +144,6 @@ struct ZcRun {
   guint8 *partials;         /* nchunks x largest weight (bytes) */
   char *need_grad;          /* per node: backward must produce dL/d(node) */
   char *grad_fresh;         /* per node: its gradient buffer holds nothing yet (= zero) */
-  double *chunk_weight;     /* loss weight of each sample (batch entries) */
 };
 
 #define ZC_MAX_CHUNKS 64

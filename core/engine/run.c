@@ -109,8 +109,6 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   off += r->scratch_stride * ws->threads;
   gsize need_off = off;
   off += 2 * align_up(net->nodes->len);
-  gsize cw_off = off;
-  off += align_up(sizeof(double) * batch);
   if (off + ALIGN > ws->cap) {
     g_free(ws->buf);
     ws->buf = g_try_malloc(off + ALIGN);
@@ -128,7 +126,6 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->scratch = r->base + scr_off;
   r->need_grad = (char *) (r->base + need_off);
   r->grad_fresh = r->need_grad + align_up(net->nodes->len);
-  r->chunk_weight = (double *) (r->base + cw_off);
   if (r->moments) ensure_moments(net);
   return TRUE;
 }
@@ -168,7 +165,8 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
 
 static gboolean has_params(const ZcNode *n) {
   switch (n->op) {
-  case ZC_OP_CONV: case ZC_OP_LINEAR: case ZC_OP_TOKENS: return TRUE;
+  case ZC_OP_CONV: case ZC_OP_LINEAR: return TRUE;
+  case ZC_OP_TOKENS: return ((ZcTokensAttr *) n->attr)->cls || ((ZcTokensAttr *) n->attr)->pos;
   case ZC_OP_BN: return ((ZcBnAttr *) n->attr)->affine;
   case ZC_OP_LN: return ((ZcLnAttr *) n->attr)->affine;
   default: return FALSE;
