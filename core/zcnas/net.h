@@ -276,7 +276,8 @@ typedef enum {
 enum {
   ZC_BWD_ACCUMULATE = 1u << 0,  /* add to parameter gradients and moments instead of
                                    zeroing them first */
-  ZC_BWD_NO_PARAMS  = 1u << 1   /* do not touch parameter gradients (VJP only) */
+  ZC_BWD_NO_PARAMS  = 1u << 1   /* leave parameter gradients alone and skip weight-gradient
+                                   work: with zc_net_set_input_grad, input Jacobians only */
 };
 /* Loss of the output node against `target` (see ZcLossKind); FALSE on bad data. */
 gboolean zc_net_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target,

@@ -573,6 +573,17 @@ static void test_vjp(void **state) {
   assert_true(zc_net_backward_seed(sub, ws, gout, 0, NULL));
   const double *ref = zc_net_grad(sub, ws, 0);
   for (int i = 0; i < B * 144; i++) assert_true(fabs(ref[i] - gin[i]) < 1e-12);
+  /* input-only backward leaves parameter gradients alone and gives the same input gradient */
+  double *gx = g_memdup2(ref, (gsize) B * 144 * sizeof(double));
+  ZcParamInfo sw;
+  zc_net_param(sub, 0, &sw);
+  double *gw = g_memdup2(sw.grad, sw.numel * sizeof(double));
+  double *gout2 = tu_randn(ZC_F64, (gsize) B * 45, 42, 1);
+  assert_true(zc_net_backward_seed(sub, ws, gout2, ZC_BWD_NO_PARAMS, NULL));
+  assert_true(memcmp(gw, sw.grad, sw.numel * sizeof(double)) == 0);
+  assert_true(zc_net_backward_seed(sub, ws, gout, ZC_BWD_NO_PARAMS, NULL));
+  assert_true(memcmp(gx, zc_net_grad(sub, ws, 0), (gsize) B * 144 * sizeof(double)) == 0);
+  g_free(gx); g_free(gw); g_free(gout2);
   GError *err = NULL;
   assert_false(zc_net_vjp(net, ws, a, bn, gout, gin, &err));   /* workspace now holds `sub` */
   g_clear_error(&err);
