@@ -277,6 +277,15 @@ int zc_net_relu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_
 int zc_net_gelu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_GELU, "gelu", error); }
 int zc_net_softmax(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_SOFTMAX, "softmax", error); }
 int zc_net_zero(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_ZERO, "zero", error); }
+int zc_net_zero_strided(ZcNet *net, int x, int stride, GError **error) {
+  fname = "zero_strided";
+  const ZcNode *in = get_in(net, x, 3, error);
+  if (!in) return -1;
+  if (stride < 1) return bad(error, "stride %d must be >= 1", stride), -1;
+  return add_node(net, ZC_OP_ZERO, &x, 1,
+                  shape3(in->shape.dims[0], (in->shape.dims[1] + stride - 1) / stride, (in->shape.dims[2] + stride - 1) / stride),
+                  NULL);
+}
 int zc_net_identity(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_IDENTITY, "identity", error); }
 
 int zc_net_flatten(ZcNet *net, int x, GError **error) {

@@ -133,6 +133,8 @@ int zc_net_concat(ZcNet *net, const int *xs, int n, GError **error);
 /* Channels [start, start+len) of dim 0. */
 int zc_net_slice(ZcNet *net, int x, int start, int len, GError **error);
 int zc_net_zero(ZcNet *net, int x, GError **error);       /* zeros shaped like x */
+/* Zeros shaped like x[:, :, ::stride, ::stride] (DARTS Zero(stride) on (C,H,W)). */
+int zc_net_zero_strided(ZcNet *net, int x, int stride, GError **error);
 int zc_net_identity(ZcNet *net, int x, GError **error);
 /* (C,H,W) -> (C*H*W). */
 int zc_net_flatten(ZcNet *net, int x, GError **error);

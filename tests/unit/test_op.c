@@ -268,6 +268,21 @@ static void test_structural(void **state) {
   int f = zc_net_flatten(net, sl, NULL);
   zc_net_linear(net, f, 3, TRUE, NULL);
   finish(net, 2, 60);
+  /* DARTS Zero(2) on 5x5: 3x3 zeros */
+  net = zc_net_new(ZC_F64);
+  x = zc_net_input(net, 2, 5, 5);
+  int zs = zc_net_zero_strided(net, x, 2, NULL);
+  ZcShape zsh;
+  zc_net_shape(net, zs, &zsh);
+  assert_int_equal(zsh.dims[1], 3);
+  assert_int_equal(zsh.dims[2], 3);
+  ZcWorkspace *ws = zc_workspace_new(1);
+  double *zin = tu_randn(ZC_F64, 2 * 50, 1, 1);
+  assert_true(zc_net_forward(net, ws, zin, 2, NULL));
+  for (int k = 0; k < 2 * 18; k++) assert_true(((const double *) zc_net_value(net, ws, zs))[k] == 0);
+  g_free(zin);
+  zc_workspace_free(ws);
+  zc_net_free(net);
   /* errors name the builder and the problem */
   net = zc_net_new(ZC_F64);
   x = zc_net_input(net, 4, 5, 5);
