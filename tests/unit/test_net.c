@@ -275,7 +275,7 @@ static void check_moments(ZcBnMode mode, int B, int K) {
   ZcNet *net = small_nb201(ZC_F64, 4, 5);
   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 11);
   zc_net_set_bn_mode(net, mode);
-  zc_net_set_bn_update_running(net, FALSE);
+  zc_net_set_bn_update_running(net, mode == ZC_BN_BATCH);
   if (mode == ZC_BN_RUNNING) {  /* non-trivial running stats from one batch-mode pass */
     double *xw = tu_randn(ZC_F64, (gsize) 8 * 192, 12, 0);
     ZcWorkspace *w = zc_workspace_new(1);
@@ -311,7 +311,9 @@ static void check_moments(ZcBnMode mode, int B, int K) {
       off += L.weight_numel;
     }
   }
-  /* one pass */
+  /* one pass (from the same running statistics) */
+  double rv = zc_net_bn_running_var_mean(net, 2);
+  if (mode == ZC_BN_BATCH) zc_net_reset_bn_running(net);  /* the separate runs started from 0/1 */
   zc_net_set_moments(net, K);
   double loss;
   assert_true(zc_net_forward(net, ws, x, B, NULL));
@@ -334,6 +336,8 @@ static void check_moments(ZcBnMode mode, int B, int K) {
     off += L.weight_numel;
   }
   assert_true(worst < 1e-10);
+  /* BN running statistics updated once per chunk, in order, as by the separate runs */
+  assert_true(fabs(zc_net_bn_running_var_mean(net, 2) - rv) < 1e-12);
   g_free(m1); g_free(ma); g_free(m2); g_free(x);
   zc_workspace_free(ws);
   zc_net_free(net);
@@ -418,8 +422,13 @@ static void test_workspace_reuse(void **state) {
   assert_true(zc_net_backward_loss(b, ws, ZC_LOSS_CE, lab, &loss, 0, NULL));
   guint g = zc_workspace_grow_count(ws);
   gsize bytes = zc_workspace_bytes(ws);
+  zc_net_set_bn_update_running(a, FALSE);
+  float ya[40];
   for (int r = 0; r < 3; r++) {
     assert_true(zc_net_forward(a, ws, x, 8, NULL));
+    /* nothing leaks from the other network's runs */
+    if (r == 0) memcpy(ya, zc_net_value(a, ws, zc_net_output(a)), sizeof ya);
+    else assert_true(memcmp(ya, zc_net_value(a, ws, zc_net_output(a)), sizeof ya) == 0);
     /* b's values are gone: its backward must refuse */
     GError *err = NULL;
     assert_false(zc_net_backward_loss(b, ws, ZC_LOSS_CE, lab, &loss, 0, &err));
