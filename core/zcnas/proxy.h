@@ -8,6 +8,7 @@
 #ifndef ZC_PROXY_H
 #define ZC_PROXY_H
 #include <glib.h>
+#include <zcnas/net.h>   /* ZcBnMode */
 #include <zcnas/options.h>
 #include <zcnas/space.h>
 
@@ -26,12 +27,6 @@ enum {
 };
 
 typedef enum {
-  ZC_BN_TRAIN = 0,   /* batch statistics (PyTorch train mode) */
-  ZC_BN_EVAL,        /* running statistics */
-  ZC_BN_OFF          /* BatchNorm is the identity (synflow) */
-} ZcBnMode;
-
-typedef enum {
   ZC_INPUT_NONE = 0, /* data-free */
   ZC_INPUT_REAL,     /* the configured data set */
   ZC_INPUT_GAUSSIAN, /* N(0,1) of the input shape */
@@ -40,7 +35,7 @@ typedef enum {
 
 typedef struct {
   guint32 flags;               /* ZC_NEEDS_* */
-  ZcBnMode bn;
+  ZcBnMode bn;                 /* ZC_BN_BATCH, ZC_BN_RUNNING or ZC_BN_OFF */
   ZcInputKind input;
   guint n_batches;             /* how many batches of data (ZiCo: 2) */
   guint n_outputs;

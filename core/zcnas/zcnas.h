@@ -4,6 +4,8 @@
 #include <zcnas/version.h>
 #include <zcnas/error.h>
 #include <zcnas/rng.h>
+#include <zcnas/tensor.h>
+#include <zcnas/net.h>
 #include <zcnas/options.h>
 #include <zcnas/plugin.h>
 #include <zcnas/space.h>

@@ -11,7 +11,7 @@ static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds cost_needs = {
   .flags = 0,
-  .bn = ZC_BN_TRAIN,
+  .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_NONE,
   .n_batches = 0,
   .n_outputs = 1,

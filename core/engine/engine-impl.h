@@ -1,0 +1,221 @@
+/* zcnas engine — private structures shared by the engine's sources.
+ *
+ * A node is a small record (op kind, inputs, per-sample shape, tags) plus a pointer to a
+ * per-op attribute struct; what an op does lives in its ZcOpClass, a table of kernels
+ * indexed by dtype.  The plain-C/OpenBLAS kernels are the reference; a faster one can
+ * replace an entry with zc_engine_override_kernel(). */
+#ifndef ZC_ENGINE_IMPL_H
+#define ZC_ENGINE_IMPL_H
+#include <string.h>
+#include <glib.h>
+#include <zcnas/net.h>
+#include <zcnas/error.h>
+
+typedef enum {
+  ZC_OP_INPUT, ZC_OP_CONV, ZC_OP_LINEAR, ZC_OP_BN, ZC_OP_LN, ZC_OP_RELU, ZC_OP_GELU,
+  ZC_OP_SOFTMAX, ZC_OP_ATTN, ZC_OP_ADD, ZC_OP_CONCAT, ZC_OP_SLICE, ZC_OP_ZERO,
+  ZC_OP_IDENTITY, ZC_OP_FLATTEN, ZC_OP_SHIFT, ZC_OP_AVGPOOL, ZC_OP_MAXPOOL, ZC_OP_GAP,
+  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT,
+  ZC_N_OPS
+} ZcOp;
+
+typedef struct ZcNode ZcNode;
+typedef struct ZcRun ZcRun;
+typedef void (*ZcKernelFn)(ZcRun *run, const ZcNode *node);
+
+struct ZcNode {
+  int id;
+  ZcOp op;
+  int n_in;
+  int *in;
+  ZcShape shape;          /* per sample */
+  gsize numel;
+  gpointer attr;          /* per-op struct below, owned */
+  char *role;
+  guint tags;
+  /* plan of the current run (byte offsets into the arena) */
+  gsize val_off, grad_off, aux_off;
+};
+
+typedef struct {
+  ZcParamKind kind;
+  int node;
+  ZcShape shape;
+  gsize numel;
+  int fan_in, fan_out;
+  void *data, *grad;        /* net dtype */
+  guint8 *neg;              /* sign bits saved by params_abs */
+} ZcParam;
+
+/* ---- per-op attributes ---- */
+typedef struct {
+  ZcConvSpec s;
+  int in_c, in_h, in_w, out_h, out_w;
+  int w, b;                 /* parameter ids, b = -1 without bias */
+  int layer;                /* index among weight layers */
+  double *m1, *mabs, *m2;   /* moments, weight-sized */
+} ZcConvAttr;
+typedef struct {
+  int in_f, out_f;
+  int w, b;
+  int layer;
+  double *m1, *mabs, *m2;
+} ZcLinearAttr;
+typedef struct {
+  int C;
+  gboolean affine;
+  int gamma, beta;
+  double eps, momentum;
+  double *run_mean, *run_var;
+  guint8 *rm_neg;
+} ZcBnAttr;
+typedef struct {
+  int C;
+  double eps;
+  gboolean affine;
+  int gamma, beta;
+} ZcLnAttr;
+typedef struct { int heads, hd; } ZcAttnAttr;
+typedef struct { int start, len; } ZcSliceAttr;
+typedef struct { int dy, dx; } ZcShiftAttr;
+typedef struct { int k, stride, pad; gboolean cip; } ZcPoolAttr;
+typedef struct { gboolean cls, pos; int cls_p, pos_p; } ZcTokensAttr;
+typedef struct { int skip; } ZcTokenMeanAttr;
+
+/* ---- op classes ---- */
+typedef struct {
+  const char *name;
+  /* elements (net dtype) of per-run saved state, and of per-thread scratch */
+  gsize (*aux_elems)(const ZcNet *net, const ZcNode *node, int batch, int groups);
+  gsize (*scratch_elems)(const ZcNet *net, const ZcNode *node);
+  ZcKernelFn forward[ZC_N_DTYPES];
+  ZcKernelFn backward[ZC_N_DTYPES];
+} ZcOpClass;
+extern ZcOpClass zc_op_classes[ZC_N_OPS];
+/* Replace the kernels of one op for one dtype (NULL keeps the current one). */
+void zc_engine_override_kernel(ZcOp op, ZcDType dt, ZcKernelFn forward, ZcKernelFn backward);
+
+struct ZcNet {
+  ZcDType dtype;
+  gsize esz;
+  guint64 serial;           /* unique per net: the workspace remembers whose run it holds */
+  GPtrArray *nodes;         /* ZcNode* */
+  GPtrArray *params;        /* ZcParam* */
+  GArray *layers;           /* int node ids of conv/linear */
+  GArray *acts;             /* int node ids of relu/gelu */
+  int output;               /* -1: last node */
+  ZcBnMode bn_mode;
+  gboolean bn_update;
+  gboolean input_grad;
+  int moments_k;
+  int moments_done;         /* chunks accumulated into the moments so far */
+};
+
+typedef struct ZcPool ZcPool;
+void zc_pool_free(ZcPool *pool);
+
+struct ZcWorkspace {
+  ZcPool *pool;             /* threads - 1 workers, started on first use */
+  guint8 *buf;
+  gsize cap;
+  guint grows;
+  int threads;
+  guint64 owner;            /* serial of the net whose run is stored, 0 = none */
+  int batch;
+  gboolean have_forward;
+  ZcRun *run;
+};
+
+/* State of one run (lives in the workspace). */
+struct ZcRun {
+  ZcNet *net;
+  ZcWorkspace *ws;
+  int batch;
+  guint8 *base;
+  int nchunks;              /* partition of the batch for reductions */
+  int chunk0[65];           /* chunk c = samples [chunk0[c], chunk0[c+1]) */
+  int bn_groups;            /* 1, or moments_k (ghost batch statistics) */
+  gboolean moments;
+  gboolean param_grads;     /* backward writes parameter gradients */
+  gboolean bn_update;
+  ZcBnMode bn_mode;
+  guint8 *scratch;          /* per-thread scratch */
+  gsize scratch_stride;     /* bytes */
+  guint8 *partials;         /* nchunks x largest weight (bytes) */
+  char *need_grad;          /* per node: backward must produce dL/d(node) */
+  char *grad_fresh;         /* per node: its gradient buffer holds nothing yet (= zero) */
+};
+
+#define ZC_MAX_CHUNKS 64
+#define ZC_DEFAULT_CHUNKS 8
+
+static inline ZcNode *zc_node(const ZcNet *net, int id) { return g_ptr_array_index(net->nodes, id); }
+static inline ZcParam *zc_param(const ZcNet *net, int id) { return g_ptr_array_index(net->params, id); }
+static inline void *zc_run_val(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->val_off; }
+static inline void *zc_run_grad(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->grad_off; }
+static inline void *zc_run_aux(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->aux_off; }
+/* dL/d(node j) to add into: zeroed first if nothing has written it yet. */
+static inline void *zc_run_grad_acc(ZcRun *r, int j) {
+  void *g = zc_run_grad(r, j);
+  if (r->grad_fresh[j]) {
+    memset(g, 0, zc_node(r->net, j)->numel * r->batch * r->net->esz);
+    r->grad_fresh[j] = 0;
+  }
+  return g;
+}
+/* dL/d(node j) for kernels that can overwrite: *assign is TRUE when the buffer holds
+ * nothing yet, and the caller must then write (not add) every element. */
+static inline void *zc_run_grad_out(ZcRun *r, int j, gboolean *assign) {
+  *assign = r->grad_fresh[j];
+  r->grad_fresh[j] = 0;
+  return zc_run_grad(r, j);
+}
+static inline void *zc_run_scratch(const ZcRun *r, int thread) { return r->scratch + (gsize) thread * r->scratch_stride; }
+static inline int zc_chunk_of(const ZcRun *r, int sample, int nchunks) {
+  /* inverse of start(c) = c*B/n */
+  int c = (int) (((gint64) sample * nchunks + nchunks - 1) / r->batch);
+  while (c > 0 && (gint64) c * r->batch / nchunks > sample) c--;
+  while (c + 1 < nchunks && (gint64) (c + 1) * r->batch / nchunks <= sample) c++;
+  return c;
+}
+static inline int zc_part_start(int batch, int n, int c) { return (int) ((gint64) c * batch / n); }
+
+/* Run fn(ctx, task, thread) for task in [0, n_tasks) on the workspace's threads.  Tasks must
+ * write disjoint memory; which thread runs a task never changes a result. */
+typedef void (*ZcTaskFn)(void *ctx, int task, int thread);
+void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx);
+
+/* Kernel prototypes (defined once per dtype from the ops-*.inc templates). */
+#define ZC_KDECL(name) \
+  void name##_f32(ZcRun *run, const ZcNode *node); \
+  void name##_f64(ZcRun *run, const ZcNode *node);
+ZC_KDECL(zc_k_conv_fwd) ZC_KDECL(zc_k_conv_bwd)
+ZC_KDECL(zc_k_linear_fwd) ZC_KDECL(zc_k_linear_bwd)
+ZC_KDECL(zc_k_bn_fwd) ZC_KDECL(zc_k_bn_bwd)
+ZC_KDECL(zc_k_ln_fwd) ZC_KDECL(zc_k_ln_bwd)
+ZC_KDECL(zc_k_relu_fwd) ZC_KDECL(zc_k_relu_bwd)
+ZC_KDECL(zc_k_gelu_fwd) ZC_KDECL(zc_k_gelu_bwd)
+ZC_KDECL(zc_k_softmax_fwd) ZC_KDECL(zc_k_softmax_bwd)
+ZC_KDECL(zc_k_attn_fwd) ZC_KDECL(zc_k_attn_bwd)
+ZC_KDECL(zc_k_add_fwd) ZC_KDECL(zc_k_add_bwd)
+ZC_KDECL(zc_k_concat_fwd) ZC_KDECL(zc_k_concat_bwd)
+ZC_KDECL(zc_k_slice_fwd) ZC_KDECL(zc_k_slice_bwd)
+ZC_KDECL(zc_k_zero_fwd)
+ZC_KDECL(zc_k_copy_fwd) ZC_KDECL(zc_k_copy_bwd)
+ZC_KDECL(zc_k_shift_fwd) ZC_KDECL(zc_k_shift_bwd)
+ZC_KDECL(zc_k_avgpool_fwd) ZC_KDECL(zc_k_avgpool_bwd)
+ZC_KDECL(zc_k_maxpool_fwd) ZC_KDECL(zc_k_maxpool_bwd)
+ZC_KDECL(zc_k_gap_fwd) ZC_KDECL(zc_k_gap_bwd)
+ZC_KDECL(zc_k_tokens_fwd) ZC_KDECL(zc_k_tokens_bwd)
+ZC_KDECL(zc_k_tmean_fwd) ZC_KDECL(zc_k_tmean_bwd)
+ZC_KDECL(zc_k_tsel_fwd) ZC_KDECL(zc_k_tsel_bwd)
+#undef ZC_KDECL
+
+/* Set gamma = 1, beta = 0 of a BN/LN node (init.c). */
+void zc_net_init_norm_defaults(ZcNet *net, int node);
+
+/* Losses (loss.c): write dL/d(output) into the output grad, return the loss. */
+gboolean zc_loss_eval(ZcRun *run, ZcLossKind kind, const void *target, gboolean seed_grad,
+                      double *loss, GError **error);
+
+#endif

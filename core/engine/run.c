@@ -1,0 +1,436 @@
+/* Running a network: the memory plan in the workspace, forward, backward, VJP and HVP,
+ * modes, and the hooks proxies read. */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include "engine-impl.h"
+
+#define ALIGN 64
+static gsize align_up(gsize n) { return (n + ALIGN - 1) & ~(gsize) (ALIGN - 1); }
+
+/* ---- modes ---- */
+
+void zc_net_set_bn_mode(ZcNet *net, ZcBnMode mode) { net->bn_mode = mode; }
+ZcBnMode zc_net_get_bn_mode(const ZcNet *net) { return net->bn_mode; }
+void zc_net_set_bn_update_running(ZcNet *net, gboolean update) { net->bn_update = update; }
+void zc_net_set_input_grad(ZcNet *net, gboolean on) { net->input_grad = on; }
+int zc_net_get_moments(const ZcNet *net) { return net->moments_k; }
+void zc_net_set_moments(ZcNet *net, int k) {
+  g_return_if_fail(k >= 0 && k <= ZC_MAX_CHUNKS);
+  net->moments_k = k;
+}
+
+double zc_net_bn_running_var_mean(const ZcNet *net, int node) {
+  if (node < 0 || node >= (int) net->nodes->len || zc_node(net, node)->op != ZC_OP_BN) return NAN;
+  const ZcBnAttr *a = zc_node(net, node)->attr;
+  double s = 0;
+  for (int c = 0; c < a->C; c++) s += a->run_var[c];
+  return s / a->C;
+}
+
+static void ensure_moments(ZcNet *net) {
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
+    double **m1, **ma, **m2;
+    gsize numel;
+    if (n->op == ZC_OP_CONV) {
+      ZcConvAttr *a = n->attr;
+      m1 = &a->m1; ma = &a->mabs; m2 = &a->m2; numel = zc_param(net, a->w)->numel;
+    } else {
+      ZcLinearAttr *a = n->attr;
+      m1 = &a->m1; ma = &a->mabs; m2 = &a->m2; numel = zc_param(net, a->w)->numel;
+    }
+    if (!*m1) { *m1 = g_new0(double, numel); *ma = g_new0(double, numel); *m2 = g_new0(double, numel); }
+  }
+}
+
+static void zero_moments(ZcNet *net) {
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
+    double *m1, *ma, *m2;
+    gsize numel;
+    if (n->op == ZC_OP_CONV) {
+      ZcConvAttr *a = n->attr;
+      m1 = a->m1; ma = a->mabs; m2 = a->m2; numel = zc_param(net, a->w)->numel;
+    } else {
+      ZcLinearAttr *a = n->attr;
+      m1 = a->m1; ma = a->mabs; m2 = a->m2; numel = zc_param(net, a->w)->numel;
+    }
+    if (m1) { memset(m1, 0, numel * 8); memset(ma, 0, numel * 8); memset(m2, 0, numel * 8); }
+  }
+  net->moments_done = 0;
+}
+
+/* ---- plan ---- */
+
+static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
+  ZcRun *r = ws->run;
+  const gsize esz = net->esz;
+  if (net->nodes->len == 0 || zc_node(net, 0)->op != ZC_OP_INPUT) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "network has no input node");
+    return FALSE;
+  }
+  if (batch < 1 || (net->moments_k > 0 && batch < net->moments_k)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "batch %d: must be >= 1 and >= the %d moment chunks", batch,
+                net->moments_k);
+    return FALSE;
+  }
+  memset(r, 0, sizeof *r);
+  r->net = net;
+  r->ws = ws;
+  r->batch = batch;
+  r->moments = net->moments_k > 0;
+  r->bn_groups = r->moments ? net->moments_k : 1;
+  r->nchunks = r->moments ? net->moments_k : MIN(batch, ZC_DEFAULT_CHUNKS);
+  for (int c = 0; c <= r->nchunks; c++) r->chunk0[c] = zc_part_start(batch, r->nchunks, c);
+  r->bn_mode = net->bn_mode;
+  r->bn_update = net->bn_update && net->bn_mode == ZC_BN_BATCH;
+
+  gsize off = 0, scratch = 0, wmax = 0;
+  for (guint i = 0; i < net->nodes->len; i++) {
+    ZcNode *n = zc_node(net, i);
+    const ZcOpClass *oc = &zc_op_classes[n->op];
+    gsize bytes = align_up(n->numel * batch * esz);
+    n->val_off = off; off += bytes;
+    n->grad_off = off; off += bytes;
+    n->aux_off = off;
+    if (oc->aux_elems) off += align_up(oc->aux_elems(net, n, batch, r->bn_groups) * esz);
+    if (oc->scratch_elems) scratch = MAX(scratch, oc->scratch_elems(net, n));
+  }
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
+    int w = n->op == ZC_OP_CONV ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
+    wmax = MAX(wmax, zc_param(net, w)->numel);
+  }
+  gsize part_off = off;
+  off += align_up(wmax * r->nchunks * esz);
+  gsize scr_off = off;
+  r->scratch_stride = align_up(scratch * esz);
+  off += r->scratch_stride * ws->threads;
+  gsize need_off = off;
+  off += 2 * align_up(net->nodes->len);
+  if (off + ALIGN > ws->cap) {
+    g_free(ws->buf);
+    ws->buf = g_try_malloc(off + ALIGN);
+    if (!ws->buf) {
+      ws->cap = 0;
+      ws->owner = 0;
+      g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "workspace: cannot allocate %" G_GSIZE_FORMAT " bytes", off);
+      return FALSE;
+    }
+    ws->cap = off + ALIGN;
+    ws->grows++;
+  }
+  r->base = (guint8 *) align_up((gsize) ws->buf);
+  r->partials = r->base + part_off;
+  r->scratch = r->base + scr_off;
+  r->need_grad = (char *) (r->base + need_off);
+  r->grad_fresh = r->need_grad + align_up(net->nodes->len);
+  if (r->moments) ensure_moments(net);
+  return TRUE;
+}
+
+static gboolean current(const ZcNet *net, const ZcWorkspace *ws) {
+  return ws && ws->owner == net->serial && ws->have_forward && ws->run->net == net;
+}
+
+static gboolean check_current(const ZcNet *net, const ZcWorkspace *ws, GError **error) {
+  if (current(net, ws)) return TRUE;
+  g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED,
+              "the workspace holds no forward of this network (run zc_net_forward first; another network "
+              "may have used the workspace since)");
+  return FALSE;
+}
+
+/* ---- forward ---- */
+
+gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, GError **error) {
+  g_return_val_if_fail(net && ws && input, FALSE);
+  ws->owner = 0;
+  ws->have_forward = FALSE;
+  if (!plan(net, ws, batch, error)) return FALSE;
+  ZcRun *r = ws->run;
+  memcpy(zc_run_val(r, 0), input, zc_node(net, 0)->numel * batch * net->esz);
+  for (guint i = 1; i < net->nodes->len; i++) {
+    ZcNode *n = zc_node(net, i);
+    zc_op_classes[n->op].forward[net->dtype](r, n);
+  }
+  ws->owner = net->serial;
+  ws->batch = batch;
+  ws->have_forward = TRUE;
+  return TRUE;
+}
+
+/* ---- backward ---- */
+
+static gboolean has_params(const ZcNode *n) {
+  switch (n->op) {
+  case ZC_OP_CONV: case ZC_OP_LINEAR: return TRUE;
+  case ZC_OP_TOKENS: return ((ZcTokensAttr *) n->attr)->cls || ((ZcTokensAttr *) n->attr)->pos;
+  case ZC_OP_BN: return ((ZcBnAttr *) n->attr)->affine;
+  case ZC_OP_LN: return ((ZcLnAttr *) n->attr)->affine;
+  default: return FALSE;
+  }
+}
+
+/* Which nodes backward must produce gradients for; node gradients up to `to` start empty.
+ * from >= 0: VJP mode, only descendants of `from` (and `from` itself). */
+static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags) {
+  r->param_grads = from < 0 && !(flags & ZC_BWD_NO_PARAMS);
+  for (int i = 0; i <= to; i++) {
+    ZcNode *n = zc_node(net, i);
+    gboolean need;
+    if (from >= 0) {
+      need = i == from;
+      if (i > from)
+        for (int k = 0; k < n->n_in && !need; k++) need = r->need_grad[n->in[k]];
+    } else {
+      need = (i == 0 && net->input_grad) || (r->param_grads && has_params(n));
+      for (int k = 0; k < n->n_in && !need; k++) need = r->need_grad[n->in[k]];
+    }
+    r->need_grad[i] = (char) need;
+  }
+  /* no gradient buffer holds anything yet: the first writer overwrites (or zeroes) it */
+  memset(r->grad_fresh, 1, to + 1);
+  if (r->param_grads && !(flags & ZC_BWD_ACCUMULATE)) {
+    for (guint i = 0; i < net->params->len; i++) {
+      ZcParam *p = zc_param(net, i);
+      memset(p->grad, 0, p->numel * net->esz);
+    }
+    zero_moments(net);
+  }
+}
+
+/* Zero the gradients nobody wrote, so that every node up to `to` reads correctly. */
+static void finish_backward(ZcNet *net, ZcRun *r, int to) {
+  for (int i = 0; i <= to; i++)
+    if (r->grad_fresh[i]) {
+      memset(zc_run_grad(r, i), 0, zc_node(net, i)->numel * r->batch * net->esz);
+      r->grad_fresh[i] = 0;
+    }
+}
+
+static void propagate(ZcNet *net, ZcRun *r, int from, int to) {
+  for (int i = to; i > MAX(from, 0); i--) {
+    ZcNode *n = zc_node(net, i);
+    /* skip nodes that need no gradient, and nodes nobody sent a gradient to (it is zero:
+     * e.g. the input of a `zero` op), which contribute nothing */
+    if ((!r->need_grad[i] && i != to) || r->grad_fresh[i]) continue;
+    ZcKernelFn bw = zc_op_classes[n->op].backward[net->dtype];
+    if (bw) bw(r, n);
+  }
+  if (r->param_grads && r->moments) net->moments_done += r->nchunks;
+  finish_backward(net, r, to);
+}
+
+gboolean zc_net_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target, double *loss,
+                     GError **error) {
+  if (!check_current(net, ws, error)) return FALSE;
+  return zc_loss_eval(ws->run, kind, target, FALSE, loss, error);
+}
+
+gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target, double *loss,
+                              guint flags, GError **error) {
+  if (!check_current(net, ws, error)) return FALSE;
+  ZcRun *r = ws->run;
+  int out = zc_net_output(net);
+  prepare_backward(net, r, -1, out, flags);
+  r->grad_fresh[out] = 0;  /* the loss writes every element */
+  if (!zc_loss_eval(r, kind, target, TRUE, loss, error)) return FALSE;
+  propagate(net, r, -1, out);
+  return TRUE;
+}
+
+gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, guint flags, GError **error) {
+  if (!check_current(net, ws, error)) return FALSE;
+  ZcRun *r = ws->run;
+  int out = zc_net_output(net);
+  prepare_backward(net, r, -1, out, flags);
+  gsize N = zc_node(net, out)->numel * r->batch;
+  void *g = zc_run_grad(r, out);
+  r->grad_fresh[out] = 0;
+  if (seed) memcpy(g, seed, N * net->esz);
+  else for (gsize i = 0; i < N; i++) zc_set(net->dtype, g, i, 1.0);
+  propagate(net, r, -1, out);
+  return TRUE;
+}
+
+gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g_out, void *g_in, GError **error) {
+  if (!check_current(net, ws, error)) return FALSE;
+  if (from < 0 || to >= (int) net->nodes->len || from >= to) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "vjp: need 0 <= from (%d) < to (%d) < %u", from, to,
+                net->nodes->len);
+    return FALSE;
+  }
+  ZcRun *r = ws->run;
+  prepare_backward(net, r, from, to, ZC_BWD_NO_PARAMS);
+  memcpy(zc_run_grad(r, to), g_out, zc_node(net, to)->numel * r->batch * net->esz);
+  r->grad_fresh[to] = 0;
+  r->need_grad[to] = 1;
+  propagate(net, r, from, to);
+  memcpy(g_in, zc_run_grad(r, from), zc_node(net, from)->numel * r->batch * net->esz);
+  return TRUE;
+}
+
+/* ---- HVP by central differences of gradients ---- */
+
+gsize zc_net_n_layer_weights(const ZcNet *net) {
+  gsize n = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
+    int w = nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
+    n += zc_param(net, w)->numel;
+  }
+  return n;
+}
+
+static ZcParam *layer_weight(const ZcNet *net, guint i) {
+  ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
+  return zc_param(net, nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
+}
+
+/* W[i] = W0[i] + h v[i] over all layer weights; or read the gradients into out. */
+static void axpy_weights(ZcNet *net, const void *W0, const void *v, double h) {
+  gsize off = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcParam *p = layer_weight(net, i);
+    for (gsize k = 0; k < p->numel; k++)
+      zc_set(net->dtype, p->data, k, zc_get(net->dtype, W0, off + k) + h * zc_get(net->dtype, v, off + k));
+    off += p->numel;
+  }
+}
+static void read_grads(ZcNet *net, void *out) {
+  gsize off = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcParam *p = layer_weight(net, i);
+    memcpy((guint8 *) out + off * net->esz, p->grad, p->numel * net->esz);
+    off += p->numel;
+  }
+}
+
+gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, ZcLossKind kind,
+                    const void *target, const void *v, void *hv, GError **error) {
+  gsize n = zc_net_n_layer_weights(net);
+  void *vg = NULL;
+  if (!v) {  /* v = the gradient at W on this batch */
+    double loss;
+    if (!zc_net_forward(net, ws, input, batch, error) ||
+        !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) return FALSE;
+    vg = g_malloc(n * net->esz);
+    read_grads(net, vg);
+    v = vg;
+  }
+  double nv = 0;
+  for (gsize k = 0; k < n; k++) { double x = zc_get(net->dtype, v, k); nv += x * x; }
+  nv = sqrt(nv);
+  double h = (net->dtype == ZC_F64 ? 1e-4 : 1e-2) / MAX(nv, 1e-30);
+  void *W0 = g_malloc(n * net->esz), *gm = g_malloc(n * net->esz);
+  gsize off = 0;
+  for (guint i = 0; i < net->layers->len; i++) {
+    ZcParam *p = layer_weight(net, i);
+    memcpy((guint8 *) W0 + off * net->esz, p->data, p->numel * net->esz);
+    off += p->numel;
+  }
+  gboolean upd = net->bn_update, ok = FALSE;
+  net->bn_update = FALSE;
+  double loss;
+  axpy_weights(net, W0, v, h);
+  if (!zc_net_forward(net, ws, input, batch, error) ||
+      !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) goto out;
+  read_grads(net, hv);
+  axpy_weights(net, W0, v, -h);
+  if (!zc_net_forward(net, ws, input, batch, error) ||
+      !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) goto out;
+  read_grads(net, gm);
+  for (gsize k = 0; k < n; k++)
+    zc_set(net->dtype, hv, k, (zc_get(net->dtype, hv, k) - zc_get(net->dtype, gm, k)) / (2 * h));
+  ok = TRUE;
+out:
+  axpy_weights(net, W0, v, 0.0);
+  if (ok) ok = zc_net_forward(net, ws, input, batch, error) &&
+               zc_net_backward_loss(net, ws, kind, target, &loss, 0, error);
+  net->bn_update = upd;
+  g_free(W0);
+  g_free(gm);
+  g_free(vg);
+  return ok;
+}
+
+/* ---- reading results ---- */
+
+const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node) {
+  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
+  return zc_run_val(ws->run, node);
+}
+const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node) {
+  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
+  return zc_run_grad(ws->run, node);
+}
+int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws) { return current(net, ws) ? ws->batch : 0; }
+
+guint zc_net_n_param_tensors(const ZcNet *net) { return net->params->len; }
+gboolean zc_net_param(ZcNet *net, guint index, ZcParamInfo *out) {
+  if (index >= net->params->len) return FALSE;
+  ZcParam *p = zc_param(net, index);
+  out->node = p->node;
+  out->kind = p->kind;
+  out->shape = p->shape;
+  out->numel = p->numel;
+  out->data = p->data;
+  out->grad = p->grad;
+  return TRUE;
+}
+
+guint zc_net_n_layers(const ZcNet *net) { return net->layers->len; }
+
+gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInfo *L) {
+  if (index >= net->layers->len) return FALSE;
+  memset(L, 0, sizeof *L);
+  int id = g_array_index(net->layers, int, index);
+  ZcNode *n = zc_node(net, id);
+  L->node = id;
+  L->depth = index;
+  L->role = n->role;
+  int w, b;
+  if (n->op == ZC_OP_CONV) {
+    ZcConvAttr *a = n->attr;
+    L->kind = ZC_LAYER_CONV;
+    L->out_channels = a->s.out_channels; L->in_channels = a->in_c; L->groups = a->s.groups;
+    L->kh = a->s.kh; L->kw = a->s.kw;
+    L->out_spatial = (gsize) a->out_h * a->out_w;
+    w = a->w; b = a->b;
+    L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
+  } else {
+    ZcLinearAttr *a = n->attr;
+    L->kind = ZC_LAYER_LINEAR;
+    L->out_channels = a->out_f; L->in_channels = a->in_f; L->groups = 1; L->kh = L->kw = 1;
+    L->out_spatial = n->numel / a->out_f;
+    w = a->w; b = a->b;
+    L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
+  }
+  if (net->moments_done == 0) L->m1 = L->mabs = L->m2 = NULL;
+  L->moments_k = net->moments_done;
+  ZcParam *pw = zc_param(net, w);
+  L->weight_numel = pw->numel;
+  L->weight = pw->data; L->weight_grad = pw->grad;
+  if (b >= 0) { L->bias = zc_param(net, b)->data; L->bias_grad = zc_param(net, b)->grad; }
+  L->output = zc_net_value(net, ws, id);
+  L->output_grad = zc_net_grad(net, ws, id);
+  return TRUE;
+}
+
+guint zc_net_n_acts(const ZcNet *net) { return net->acts->len; }
+
+gboolean zc_net_act(const ZcNet *net, const ZcWorkspace *ws, guint index, ZcActInfo *A) {
+  if (index >= net->acts->len) return FALSE;
+  int id = g_array_index(net->acts, int, index);
+  ZcNode *n = zc_node(net, id);
+  A->node = id;
+  A->index = index;
+  A->kind = n->op == ZC_OP_RELU ? ZC_ACT_RELU : ZC_ACT_GELU;
+  A->input_ndim = zc_node(net, n->in[0])->shape.ndim;
+  A->units = n->numel;
+  A->pre = zc_net_value(net, ws, n->in[0]);
+  A->post = zc_net_value(net, ws, id);
+  return TRUE;
+}

@@ -1,0 +1,137 @@
+/* The workspace: one arena for activations, gradients, saved state and scratch, reused
+ * across networks, plus the threads kernels run on. */
+#include "config.h"
+#include <cblas.h>
+#include "engine-impl.h"
+
+ZcWorkspace *zc_workspace_new(int n_threads) {
+  ZcWorkspace *ws = g_new0(ZcWorkspace, 1);
+  ws->threads = MAX(1, n_threads);
+  ws->run = g_new0(ZcRun, 1);
+  /* Our own partition parallelises; OpenBLAS must not split (or reorder) a GEMM. */
+  openblas_set_num_threads(1);
+  return ws;
+}
+
+void zc_workspace_free(ZcWorkspace *ws) {
+  if (!ws) return;
+  zc_pool_free(ws->pool);
+  g_free(ws->buf);
+  g_free(ws->run);
+  g_free(ws);
+}
+
+void zc_workspace_set_threads(ZcWorkspace *ws, int n_threads) {
+  g_return_if_fail(ws);
+  zc_pool_free(ws->pool);
+  ws->pool = NULL;
+  ws->threads = MAX(1, n_threads);
+  ws->owner = 0;  /* the plan depends on the thread count */
+}
+int zc_workspace_get_threads(const ZcWorkspace *ws) { return ws->threads; }
+gsize zc_workspace_bytes(const ZcWorkspace *ws) { return ws->cap; }
+guint zc_workspace_grow_count(const ZcWorkspace *ws) { return ws->grows; }
+
+/* ---- parallel-for on a persistent pool: tasks are claimed from a shared counter ---- */
+
+typedef struct {
+  ZcTaskFn fn;
+  void *ctx;
+  int n_tasks;
+  gint next;
+} Job;
+
+struct ZcPool {
+  GMutex mu;
+  GCond start, done;
+  GThread **th;
+  int n_workers;
+  guint64 gen;        /* bumped for every job */
+  Job *job;
+  int active;         /* workers still on the current job */
+  gboolean quit;
+};
+
+typedef struct {
+  ZcPool *pool;
+  int thread;
+} Worker;
+
+static void run_tasks(Job *job, int thread) {
+  for (;;) {
+    int t = g_atomic_int_add(&job->next, 1);
+    if (t >= job->n_tasks) break;
+    job->fn(job->ctx, t, thread);
+  }
+}
+
+static gpointer worker_main(gpointer data) {
+  Worker w = *(Worker *) data;
+  g_free(data);
+  ZcPool *p = w.pool;
+  guint64 seen = 0;
+  g_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->gen == seen && !p->quit) g_cond_wait(&p->start, &p->mu);
+    if (p->quit) break;
+    seen = p->gen;
+    Job *job = p->job;
+    g_mutex_unlock(&p->mu);
+    run_tasks(job, w.thread);
+    g_mutex_lock(&p->mu);
+    if (--p->active == 0) g_cond_signal(&p->done);
+  }
+  g_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static ZcPool *pool_new(int n_workers) {
+  ZcPool *p = g_new0(ZcPool, 1);
+  g_mutex_init(&p->mu);
+  g_cond_init(&p->start);
+  g_cond_init(&p->done);
+  p->n_workers = n_workers;
+  p->th = g_new0(GThread *, n_workers);
+  for (int i = 0; i < n_workers; i++) {
+    Worker *w = g_new(Worker, 1);
+    w->pool = p;
+    w->thread = i + 1;
+    p->th[i] = g_thread_new("zc-engine", worker_main, w);
+  }
+  return p;
+}
+
+void zc_pool_free(ZcPool *p) {
+  if (!p) return;
+  g_mutex_lock(&p->mu);
+  p->quit = TRUE;
+  g_cond_broadcast(&p->start);
+  g_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->n_workers; i++) g_thread_join(p->th[i]);
+  g_free(p->th);
+  g_mutex_clear(&p->mu);
+  g_cond_clear(&p->start);
+  g_cond_clear(&p->done);
+  g_free(p);
+}
+
+void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx) {
+  ZcWorkspace *ws = run->ws;
+  if (ws->threads <= 1 || n_tasks <= 1) {
+    for (int t = 0; t < n_tasks; t++) fn(ctx, t, 0);
+    return;
+  }
+  if (!ws->pool) ws->pool = pool_new(ws->threads - 1);
+  ZcPool *p = ws->pool;
+  Job job = {.fn = fn, .ctx = ctx, .n_tasks = n_tasks, .next = 0};
+  g_mutex_lock(&p->mu);
+  p->job = &job;
+  p->active = p->n_workers;
+  p->gen++;
+  g_cond_broadcast(&p->start);
+  g_mutex_unlock(&p->mu);
+  run_tasks(&job, 0);
+  g_mutex_lock(&p->mu);
+  while (p->active > 0) g_cond_wait(&p->done, &p->mu);
+  g_mutex_unlock(&p->mu);
+}
