@@ -1,30 +1,137 @@
-/* One architecture being scored: what proxies read, computed once and shared. */
+/* One architecture being scored: the networks, passes and inputs proxies read, each
+ * prepared once and shared between the proxies that ask for the same thing. */
 #include "config.h"
+#include <string.h>
+#include <zcnas/error.h>
 #include <zcnas/eval.h>
 #include <zcnas/rng.h>
 
+/* ---- per-worker context: workspace and cached input batches ------------------------------ */
+
+typedef struct {
+  ZcInputKind kind;
+  guint n, index, c, h, w;
+  gboolean float64;
+  void *images;
+  gint32 *labels;
+} CachedBatch;
+
+struct ZcEvalContext {
+  ZcDataset *data;
+  guint batch;
+  guint64 seed;
+  ZcWorkspace *ws;
+  GPtrArray *batches;   /* CachedBatch* */
+};
+
+static void cached_batch_free(gpointer p) {
+  CachedBatch *b = p;
+  g_free(b->images);
+  g_free(b->labels);
+  g_free(b);
+}
+
+ZcEvalContext *zc_eval_context_new(ZcDataset *data, guint batch, guint64 run_seed, int threads) {
+  ZcEvalContext *ctx = g_new0(ZcEvalContext, 1);
+  ctx->data = data;
+  ctx->batch = batch ? batch : 64;
+  ctx->seed = run_seed;
+  ctx->ws = zc_workspace_new(threads > 0 ? threads : 1);
+  ctx->batches = g_ptr_array_new_with_free_func(cached_batch_free);
+  return ctx;
+}
+
+void zc_eval_context_free(ZcEvalContext *ctx) {
+  if (!ctx) return;
+  zc_workspace_free(ctx->ws);
+  g_ptr_array_unref(ctx->batches);
+  g_free(ctx);
+}
+
+guint64 zc_eval_context_seed(const ZcEvalContext *ctx) { return ctx->seed; }
+
+#define ZC_STREAM_DATA G_GUINT64_CONSTANT(0x64617461)   /* "data" */
+
+static gboolean make_batch(ZcEvalContext *ctx, CachedBatch *b, guint classes, GError **error) {
+  gsize per = (gsize)b->c * b->h * b->w, total = per * b->n;
+  gsize esize = b->float64 ? sizeof(double) : sizeof(float);
+  b->images = g_malloc(total * esize);
+  b->labels = g_new(gint32, b->n);
+  guint64 key = zc_rng_subkey(zc_rng_key(ctx->seed, ZC_STREAM_DATA), (guint64)b->kind * 1000003u + b->index);
+  if (b->kind == ZC_INPUT_REAL) {
+    if (!ctx->data) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "this proxy needs real data: set data.spec (e.g. cifar10:PATH)");
+      return FALSE;
+    }
+    guint dc, dh, dw;
+    zc_dataset_shape(ctx->data, &dc, &dh, &dw);
+    if (dh != b->h || dw != b->w || (dc != b->c && !(dc == 1 && b->c == 3))) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "data %s has images %ux%ux%u, the space expects %ux%ux%u",
+                  zc_dataset_spec(ctx->data), dc, dh, dw, b->c, b->h, b->w);
+      return FALSE;
+    }
+    if (zc_dataset_num_classes(ctx->data) > classes) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "data %s has %u classes, the network's head only %u",
+                  zc_dataset_spec(ctx->data), zc_dataset_num_classes(ctx->data), classes);
+      return FALSE;
+    }
+    ZcBatch *db = zc_dataset_batch(ctx->data, b->n, key, b->c, error);
+    if (!db) return FALSE;
+    for (gsize i = 0; i < total; i++) zc_set(b->float64 ? ZC_F64 : ZC_F32, b->images, i, db->images[i]);
+    for (guint i = 0; i < b->n; i++) b->labels[i] = (gint32)db->labels[i];
+    zc_batch_free(db);
+    return TRUE;
+  }
+  for (gsize i = 0; i < total; i++) {
+    double v = b->kind == ZC_INPUT_GAUSSIAN ? zc_rng_normal_at(key, i) : 1.0;
+    zc_set(b->float64 ? ZC_F64 : ZC_F32, b->images, i, v);
+  }
+  guint64 lkey = zc_rng_subkey(key, 1);
+  for (guint i = 0; i < b->n; i++) b->labels[i] = (gint32)(zc_rng_u64_at(lkey, i) % classes);
+  return TRUE;
+}
+
+/* ---- one evaluation ------------------------------------------------------------------------ */
+
+typedef struct {
+  ZcNet *net;
+  int init;          /* what the parameters hold now */
+  double init_arg;
+  gboolean abs;
+  gboolean dirty;    /* changed by a proxy: rebuild before reuse */
+} NetState;
+
 struct ZcEval {
+  ZcEvalContext *ctx;
   ZcSpace *space;
   const ZcArch *arch;
   guint64 seed;
   gboolean have_cost;
   ZcCost cost;
+  NetState nets[2];       /* float32, float64 */
+  gboolean have_current;  /* the workspace holds the pass of `current` */
+  ZcPassSpec current;
 };
 
-ZcEval *zc_eval_new(ZcSpace *space, const ZcArch *arch, guint64 run_seed) {
+ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch) {
   ZcEval *ev = g_new0(ZcEval, 1);
+  ev->ctx = ctx;
   ev->space = space;
   ev->arch = arch;
   /* keyed by the space and the canonical genotype: independent of order and company */
   char *canon = zc_space_format(space, arch);
   char *key = g_strdup_printf("%s:%s", zc_space_name(space), canon);
-  ev->seed = zc_rng_key(run_seed, zc_hash_str(key));
+  ev->seed = zc_rng_key(ctx->seed, zc_hash_str(key));
   g_free(key);
   g_free(canon);
   return ev;
 }
 
-void zc_eval_free(ZcEval *ev) { g_free(ev); }
+void zc_eval_free(ZcEval *ev) {
+  if (!ev) return;
+  for (int d = 0; d < 2; d++) zc_net_free(ev->nets[d].net);
+  g_free(ev);
+}
 
 ZcSpace *zc_eval_space(ZcEval *ev) { return ev->space; }
 const ZcArch *zc_eval_arch(ZcEval *ev) { return ev->arch; }
@@ -36,5 +143,104 @@ gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error) {
     ev->have_cost = TRUE;
   }
   *cost = ev->cost;
+  return TRUE;
+}
+
+guint zc_eval_classes(ZcEval *ev) {
+  guint c, h, w, classes;
+  zc_space_input_shape(ev->space, &c, &h, &w, &classes);
+  return classes;
+}
+
+gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64, const void **images,
+                       const gint32 **labels, GError **error) {
+  guint c, h, w, classes;
+  zc_space_input_shape(ev->space, &c, &h, &w, &classes);
+  ZcEvalContext *ctx = ev->ctx;
+  for (guint i = 0; i < ctx->batches->len; i++) {
+    CachedBatch *b = g_ptr_array_index(ctx->batches, i);
+    if (b->kind == kind && b->n == n && b->index == index && b->float64 == float64 && b->c == c && b->h == h &&
+        b->w == w) {
+      *images = b->images;
+      if (labels) *labels = b->labels;
+      return TRUE;
+    }
+  }
+  CachedBatch *b = g_new0(CachedBatch, 1);
+  *b = (CachedBatch){kind, n, index, c, h, w, float64, NULL, NULL};
+  if (!make_batch(ctx, b, classes, error)) {
+    cached_batch_free(b);
+    return FALSE;
+  }
+  g_ptr_array_add(ctx->batches, b);
+  *images = b->images;
+  if (labels) *labels = b->labels;
+  return TRUE;
+}
+
+void zc_eval_invalidate(ZcEval *ev) {
+  ev->have_current = FALSE;
+  for (int d = 0; d < 2; d++) ev->nets[d].dirty = TRUE;
+}
+
+/* The network of one precision with the parameters `spec` asks for. */
+static ZcNet *prepared_net(ZcEval *ev, const ZcPassSpec *spec, GError **error) {
+  NetState *st = &ev->nets[spec->float64 ? 1 : 0];
+  gboolean rebuild = !st->net || st->dirty || (spec->init == ZC_INIT_SPACE && st->init != ZC_INIT_SPACE);
+  if (rebuild) {
+    zc_net_free(st->net);
+    ZcBuildSpec bs = {sizeof(ZcBuildSpec), spec->float64, ev->seed};
+    st->net = zc_space_build(ev->space, ev->arch, &bs, error);
+    if (!st->net) return NULL;
+    st->init = ZC_INIT_SPACE;
+    st->init_arg = 0;
+    st->abs = FALSE;
+    st->dirty = FALSE;
+  }
+  if (spec->init != ZC_INIT_SPACE && (st->init != spec->init || st->init_arg != spec->init_arg)) {
+    zc_net_init(st->net, (ZcInit)spec->init, spec->init_arg, ev->seed);
+    st->init = spec->init;
+    st->init_arg = spec->init_arg;
+    st->abs = FALSE;
+  }
+  if (spec->abs_params != st->abs) {
+    if (spec->abs_params) zc_net_params_abs(st->net);
+    else zc_net_params_restore_sign(st->net);
+    st->abs = spec->abs_params;
+  }
+  return st->net;
+}
+
+gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWorkspace **ws_out, GError **error) {
+  ZcNet *net = NULL;
+  if (ev->have_current && zc_pass_spec_equal(&ev->current, spec)) {
+    net = ev->nets[spec->float64 ? 1 : 0].net;
+  } else {
+    ev->have_current = FALSE;
+    net = prepared_net(ev, spec, error);
+    if (!net) return FALSE;
+    zc_net_set_bn_mode(net, spec->bn);
+    zc_net_reset_bn_running(net);
+    zc_net_set_moments(net, spec->moments_k);
+    zc_net_set_input_grad(net, spec->input_grad);
+    if (spec->pass != ZC_PASS_NONE) {
+      guint n = spec->input == ZC_INPUT_ONES ? 1 : spec->batch ? spec->batch : ev->ctx->batch;
+      ZcInputKind kind = spec->input == ZC_INPUT_NONE ? ZC_INPUT_GAUSSIAN : spec->input;
+      const void *images;
+      const gint32 *labels;
+      if (!zc_eval_batch(ev, kind, n, 0, spec->float64, &images, &labels, error)) return FALSE;
+      if (!zc_net_forward(net, ev->ctx->ws, images, (int)n, error)) return FALSE;
+      if (spec->pass == ZC_PASS_LOSS) {
+        double loss;
+        if (!zc_net_backward_loss(net, ev->ctx->ws, ZC_LOSS_CE, labels, &loss, 0, error)) return FALSE;
+      } else if (spec->pass == ZC_PASS_SUM) {
+        if (!zc_net_backward_seed(net, ev->ctx->ws, NULL, 0, error)) return FALSE;
+      }
+    }
+    ev->current = *spec;
+    ev->have_current = TRUE;
+  }
+  *net_out = net;
+  if (ws_out) *ws_out = ev->ctx->ws;
   return TRUE;
 }

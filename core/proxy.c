@@ -1,5 +1,6 @@
 /* The core's handle on a proxy plugin instance. */
 #include "config.h"
+#include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/plugin.h>
 #include <zcnas/proxy.h>
@@ -52,4 +53,29 @@ char *zc_proxy_column(const ZcProxy *p, guint k) {
 
 gboolean zc_proxy_score(ZcProxy *p, ZcEval *ev, double *out, GError **error) {
   return p->iface->score(p->self, ev, out, error);
+}
+
+void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
+  memset(spec, 0, sizeof *spec);
+  spec->float64 = (n->flags & ZC_NEEDS_FLOAT64) != 0;
+  spec->bn = n->bn;
+  spec->input = n->input;
+  spec->init = ZC_INIT_SPACE;
+  spec->init_arg = 1.0;
+  if (n->flags & (ZC_NEEDS_BACKWARD | ZC_NEEDS_SAMPLE_GRADS)) spec->pass = ZC_PASS_LOSS;
+  else if (n->input != ZC_INPUT_NONE) spec->pass = ZC_PASS_FORWARD;
+  else spec->pass = ZC_PASS_NONE;
+  spec->input_grad = (n->flags & ZC_NEEDS_INPUT_GRAD) != 0;
+  if (n->input == ZC_INPUT_ONES) spec->batch = 1;
+}
+
+gboolean zc_pass_spec_equal(const ZcPassSpec *a, const ZcPassSpec *b) {
+  return a->float64 == b->float64 && a->bn == b->bn && a->input == b->input && a->batch == b->batch &&
+         a->init == b->init && a->init_arg == b->init_arg && a->abs_params == b->abs_params &&
+         a->pass == b->pass && a->moments_k == b->moments_k && a->input_grad == b->input_grad;
+}
+
+void zc_proxy_pass_spec(const ZcProxy *p, ZcPassSpec *spec) {
+  zc_pass_spec_from_needs(p->iface->needs, spec);
+  if (p->iface->configure) p->iface->configure(p->self, spec);
 }

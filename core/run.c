@@ -12,7 +12,8 @@
 #include <zcnas/setup.h>
 
 const ZcOption zc_data_schema[] = {
-  {"spec", ZC_OPT_STRING, "gaussian", 0, 0, NULL, "input data: cifar10:PATH, cifar100:PATH, fmnist:PATH or gaussian"},
+  {"spec", ZC_OPT_STRING, "", 0, 0, NULL,
+   "input data: cifar10:PATH, cifar100:PATH, fmnist:PATH or gaussian:CxHxW (docs/data.md); empty: none"},
   {"batch", ZC_OPT_INT, "64", 1, 4096, NULL, "images per batch"},
   {NULL},
 };
@@ -22,6 +23,24 @@ const ZcOption zc_output_schema[] = {
   {"top", ZC_OPT_INT, "10", 1, 1000000, NULL, "rows of the result table printed"},
   {NULL},
 };
+
+gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error) {
+  const char *spec = zc_options_string(data_opts, "spec");
+  *out = NULL;
+  if (!*spec) return TRUE;
+  GError *err = NULL;
+  *out = zc_dataset_open(spec, base_dir, &err);
+  if (!*out) {
+    g_propagate_prefixed_error(error, err, "%s: ", zc_options_origin(data_opts, "spec"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int zc_run_default_threads(int jobs) {
+  int n = (int)g_get_num_processors() / MAX(jobs, 1);
+  return MAX(n, 1);
+}
 
 static gint64 pipeline_int(const ZcPipeline *p, const char *path, gint64 def) {
   config_setting_t *s = zc_pipeline_lookup(p, path);
@@ -69,7 +88,7 @@ static void print_table(FILE *out, GPtrArray *rows, const ZcScoreLayout *layout,
 }
 
 static gboolean run_search(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, const char *dir,
-                           guint top, GError **error) {
+                           guint top, ZcDataset *data, guint batch, GError **error) {
   guint64 seed = (guint64)pipeline_int(p, "seed", 0);
   config_setting_t *space_s = zc_pipeline_lookup(p, "space");
   config_setting_t *proxies_s = zc_pipeline_lookup(p, "proxies");
@@ -87,7 +106,7 @@ static gboolean run_search(const ZcRegistry *reg, const ZcPipeline *p, const ZcR
     zc_space_free(space);
     return FALSE;
   }
-  ZcScorer *scorer = zc_scorer_new(proxies, seed);
+  ZcScorer *scorer = zc_scorer_new(proxies, seed, data, batch, zc_run_default_threads(1));
   const ZcScoreLayout *layout = zc_scorer_layout(scorer);
   ZcSearcher *searcher = zc_setup_searcher(reg, searcher_s, space, layout, seed, error);
   gboolean ok = searcher != NULL;
@@ -107,16 +126,16 @@ static gboolean run_search(const ZcRegistry *reg, const ZcPipeline *p, const ZcR
     }
     g_string_append(line, ",status\n");
     fputs(line->str, csv);
-    ZcArch *batch[16];
+    ZcArch *asked[16];
     ZcProxyResult *res = g_new0(ZcProxyResult, np);
     guint n;
-    while (ok && (n = zc_searcher_ask(searcher, batch, G_N_ELEMENTS(batch), error)) > 0) {
+    while (ok && (n = zc_searcher_ask(searcher, asked, G_N_ELEMENTS(asked), error)) > 0) {
       for (guint i = 0; i < n; i++) {
         Row *r = g_new0(Row, 1);
-        r->arch = zc_space_format(space, batch[i]);
+        r->arch = zc_space_format(space, asked[i]);
         r->scores = g_new(double, layout->n_scores);
-        zc_scorer_score(scorer, space, batch[i], r->scores, res);
-        zc_searcher_tell(searcher, batch[i], r->scores);
+        zc_scorer_score(scorer, space, asked[i], r->scores, res);
+        zc_searcher_tell(searcher, asked[i], r->scores);
         g_string_printf(line, "%u,", rows->len + 1);
         zc_csv_append_field(line, r->arch);
         for (guint k = 0; k < layout->n_scores; k++) {
@@ -136,7 +155,7 @@ static gboolean run_search(const ZcRegistry *reg, const ZcPipeline *p, const ZcR
         fputs(line->str, csv);
         fflush(csv);   /* each finished row is on disk before the next starts */
         g_ptr_array_add(rows, r);
-        zc_space_arch_free(space, batch[i]);
+        zc_space_arch_free(space, asked[i]);
       }
     }
     g_free(res);
@@ -195,7 +214,14 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot create output directory: %s", dir, g_strerror(errno));
     ok = FALSE;
   }
-  if (ok) ok = run_search(reg, p, st, dir, (guint)zc_options_int(output, "top"), error);
+  ZcDataset *dataset = NULL;
+  char *base = zc_pipeline_file(p) ? g_path_get_dirname(zc_pipeline_file(p)) : NULL;
+  if (ok) ok = zc_run_open_data(data, base, &dataset, error);
+  g_free(base);
+  if (ok)
+    ok = run_search(reg, p, st, dir, (guint)zc_options_int(output, "top"), dataset, (guint)zc_options_int(data, "batch"),
+                    error);
+  zc_dataset_free(dataset);
   zc_options_free(output);
   zc_options_free(data);
   return ok;

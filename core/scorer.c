@@ -7,16 +7,44 @@
 struct ZcScorer {
   GPtrArray *proxies;   /* ZcProxy* */
   guint64 seed;
+  ZcEvalContext *ctx;
+  guint *order;         /* proxies grouped by pass spec, mutating ones last in a group */
   GArray *offsets;      /* guint */
   GPtrArray *names;     /* char*, NULL-terminated */
   GArray *direction;    /* gint8 */
   ZcScoreLayout layout;
 };
 
-ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed) {
+/* Order in which proxies run: grouped by the pass they ask for (groups in order of first
+ * appearance), and inside a group the proxies that change the network last. */
+static guint *share_order(GPtrArray *proxies) {
+  guint n = proxies->len, k = 0;
+  guint *order = g_new(guint, n);
+  ZcPassSpec *specs = g_new(ZcPassSpec, n);
+  gboolean *done = g_new0(gboolean, n);
+  for (guint i = 0; i < n; i++) zc_proxy_pass_spec(g_ptr_array_index(proxies, i), &specs[i]);
+  for (guint i = 0; i < n; i++) {
+    if (done[i]) continue;
+    for (int mutating = 0; mutating < 2; mutating++)
+      for (guint j = i; j < n; j++) {
+        gboolean mut = (zc_proxy_needs(g_ptr_array_index(proxies, j))->flags & ZC_NEEDS_MUTATES) != 0;
+        if (!done[j] && mut == mutating && zc_pass_spec_equal(&specs[i], &specs[j])) {
+          order[k++] = j;
+          done[j] = TRUE;
+        }
+      }
+  }
+  g_free(specs);
+  g_free(done);
+  return order;
+}
+
+ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, guint batch, int threads) {
   ZcScorer *s = g_new0(ZcScorer, 1);
   s->proxies = proxies;
   s->seed = run_seed;
+  s->ctx = zc_eval_context_new(data, batch, run_seed, threads);
+  s->order = share_order(proxies);
   s->offsets = g_array_new(FALSE, FALSE, sizeof(guint));
   s->names = g_ptr_array_new_with_free_func(g_free);
   s->direction = g_array_new(FALSE, FALSE, sizeof(gint8));
@@ -40,6 +68,8 @@ ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed) {
 void zc_scorer_free(ZcScorer *s) {
   if (!s) return;
   g_ptr_array_unref(s->proxies);
+  zc_eval_context_free(s->ctx);
+  g_free(s->order);
   g_array_unref(s->offsets);
   g_ptr_array_unref(s->names);
   g_array_unref(s->direction);
@@ -52,8 +82,9 @@ ZcProxy *zc_scorer_proxy(const ZcScorer *s, guint i) { return g_ptr_array_index(
 guint zc_scorer_offset(const ZcScorer *s, guint i) { return g_array_index(s->offsets, guint, i); }
 
 void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *out, ZcProxyResult *results) {
-  ZcEval *ev = zc_eval_new(space, arch, s->seed);
-  for (guint i = 0; i < s->proxies->len; i++) {
+  ZcEval *ev = zc_eval_new(s->ctx, space, arch);
+  for (guint oi = 0; oi < s->proxies->len; oi++) {
+    guint i = s->order[oi];
     ZcProxy *p = g_ptr_array_index(s->proxies, i);
     guint n = zc_proxy_needs(p)->n_outputs;
     double *o = out + zc_scorer_offset(s, i);
@@ -73,6 +104,8 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
         if (!isfinite(o[k])) r->status = ZC_STATUS_NAN;
     }
     r->seconds = (double)(g_get_monotonic_time() - t0) * 1e-6;
+    /* a failed proxy may have left the network half changed, too */
+    if (r->status == ZC_STATUS_FAILED || (zc_proxy_needs(p)->flags & ZC_NEEDS_MUTATES)) zc_eval_invalidate(ev);
   }
   zc_eval_free(ev);
 }

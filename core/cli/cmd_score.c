@@ -65,6 +65,7 @@ int zc_cmd_score(int argc, char **argv) {
   ZcPipeline *p = NULL;
   ZcSpace *space = NULL;
   ZcScorer *scorer = NULL;
+  ZcDataset *dataset = NULL;
   GPtrArray *archs = NULL;
   if (status == ZC_EXIT_OK) {
     reg = zc_cli_registry(&common);
@@ -72,10 +73,13 @@ int zc_cmd_score(int argc, char **argv) {
     if (p && !apply_cli(p, proxies, data, batch, &err)) g_clear_pointer(&p, zc_pipeline_free);
     ZcOptions *data_opts = p ? zc_options_resolve(zc_data_schema, zc_pipeline_lookup(p, "data"), "data", NULL, &err)
                              : NULL;
-    space = data_opts ? zc_cli_space(reg, p, &err) : NULL;
-    zc_options_free(data_opts);
+    gboolean data_ok = data_opts && zc_run_open_data(data_opts, NULL, &dataset, &err);
+    space = data_ok ? zc_cli_space(reg, p, &err) : NULL;
     GPtrArray *list = space ? zc_setup_proxies(reg, zc_pipeline_lookup(p, "proxies"), &err) : NULL;
-    if (list) scorer = zc_scorer_new(list, (guint64)seed);
+    if (list)
+      scorer = zc_scorer_new(list, (guint64)seed, dataset, (guint)zc_options_int(data_opts, "batch"),
+                             zc_run_default_threads(1));
+    zc_options_free(data_opts);
     if (scorer) {
       if (arch_file) {
         archs = zc_cli_read_archs(space, arch_file, &err);
@@ -131,6 +135,7 @@ int zc_cmd_score(int argc, char **argv) {
   }
   g_clear_error(&err);
   zc_scorer_free(scorer);
+  zc_dataset_free(dataset);
   zc_space_free(space);
   zc_pipeline_free(p);
   zc_registry_free(reg);

@@ -1,9 +1,16 @@
-/* zcnas — what a proxy sees while it scores one architecture. */
+/* zcnas — what a proxy sees while it scores one architecture.
+ *
+ * The core prepares the network a proxy asked for (ZcPassSpec, <zcnas/proxy.h>): it
+ * builds it once per precision, initialises it, sets the BatchNorm mode, runs the pass,
+ * and keeps the result for the next proxy that asks for the same spec.  The proxy then
+ * reads the engine's hooks (<zcnas/net.h>) on the network and workspace it is given. */
 #ifndef ZC_EVAL_H
 #define ZC_EVAL_H
 #include <glib.h>
-#include <zcnas/space.h>
+#include <zcnas/data.h>
+#include <zcnas/net.h>
 #include <zcnas/proxy.h>
+#include <zcnas/space.h>
 
 G_BEGIN_DECLS
 
@@ -14,9 +21,32 @@ const ZcArch *zc_eval_arch(ZcEval *ev);
 guint64 zc_eval_seed(ZcEval *ev);
 /* Parameters and FLOPs of the architecture (computed once, shared by proxies). */
 gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error);
+/* Classes of the space's head. */
+guint zc_eval_classes(ZcEval *ev);
 
-/* For the core: an evaluation of `arch` (borrowed) under the run seed `run_seed`. */
-ZcEval *zc_eval_new(ZcSpace *space, const ZcArch *arch, guint64 run_seed);
+/* The network prepared as `spec` says, and the workspace holding its last pass. */
+gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net, ZcWorkspace **ws, GError **error);
+/* Batch number `index` (0 is the one zc_eval_run uses) of the given input kind, in the
+ * given precision: images (n x C x H x W) and labels.  Owned by the evaluation context;
+ * valid until the context is freed.  The batches are the same for every architecture
+ * of a run: they depend only on the data, the batch size, the run seed and `index`. */
+gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64,
+                       const void **images, const gint32 **labels, GError **error);
+/* The proxy changed the network (re-initialised it, ran other passes): nothing prepared
+ * so far may be reused. */
+void zc_eval_invalidate(ZcEval *ev);
+
+/* ---- for the core -------------------------------------------------------------------- */
+
+/* What every evaluation of one worker shares: the workspace, the data, cached batches. */
+typedef struct ZcEvalContext ZcEvalContext;
+/* `data` (borrowed, may be NULL: Gaussian input), the run's batch size and seed, and the
+ * engine threads of the workspace. */
+ZcEvalContext *zc_eval_context_new(ZcDataset *data, guint batch, guint64 run_seed, int threads);
+void zc_eval_context_free(ZcEvalContext *ctx);
+guint64 zc_eval_context_seed(const ZcEvalContext *ctx);
+/* An evaluation of `arch` (borrowed). */
+ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch);
 void zc_eval_free(ZcEval *ev);
 
 G_END_DECLS

@@ -23,7 +23,9 @@ enum {
   ZC_NEEDS_FLOAT64 = 1u << 3,      /* double-precision network */
   ZC_NEEDS_SAMPLE_GRADS = 1u << 4, /* per-sample / sub-batch gradient moments */
   ZC_NEEDS_PATTERNS = 1u << 5,     /* activation sign patterns */
-  ZC_NEEDS_INPUT_GRAD = 1u << 6    /* gradient with respect to the input */
+  ZC_NEEDS_INPUT_GRAD = 1u << 6,   /* gradient with respect to the input */
+  ZC_NEEDS_MUTATES = 1u << 7       /* score() changes the network or its values (re-init,
+                                      extra passes): the core will not share them after it */
 };
 
 typedef enum {
@@ -45,13 +47,44 @@ typedef struct {
 
 typedef struct ZcEval ZcEval;  /* one architecture being scored, <zcnas/eval.h> */
 
+/* How the core prepares the network before score(): filled from ZcProxyNeeds, then
+ * handed to the proxy's optional configure() to adjust.  Proxies whose specs are equal
+ * share one build and one pass. */
+typedef enum {
+  ZC_PASS_NONE = 0,  /* build and initialise only */
+  ZC_PASS_FORWARD,   /* forward the input */
+  ZC_PASS_LOSS,      /* forward, cross-entropy with the labels, backward */
+  ZC_PASS_SUM        /* forward, backward of the sum of the outputs (synflow) */
+} ZcPassKind;
+
+#define ZC_INIT_SPACE (-1)   /* the space's own initialisation */
+
+typedef struct {
+  gboolean float64;
+  ZcBnMode bn;
+  ZcInputKind input;
+  guint batch;          /* 0: the run's batch size (ZC_INPUT_ONES always uses 1) */
+  int init;             /* ZC_INIT_SPACE or a ZcInit scheme of <zcnas/net.h> */
+  double init_arg;      /* argument of the scheme (std of ZC_INIT_NORMAL, ...) */
+  gboolean abs_params;  /* every parameter replaced by its absolute value */
+  ZcPassKind pass;
+  int moments_k;        /* gradient moments over k chunks (zc_net_set_moments); 0 = off */
+  gboolean input_grad;  /* keep dL/d(input) */
+} ZcPassSpec;
+
 typedef struct {
   guint32 struct_size;
   const ZcProxyNeeds *needs;
   gpointer (*create)(const ZcOptions *opts, GError **error);
   void (*destroy)(gpointer self);
   gboolean (*score)(gpointer self, ZcEval *ev, double *out, GError **error);
+  /* Optional: adjust the pass the core prepares (e.g. moments_k from an option). */
+  void (*configure)(gpointer self, ZcPassSpec *spec);
 } ZcProxyIface;
+
+/* The pass a proxy with these needs gets when it has no configure(). */
+void zc_pass_spec_from_needs(const ZcProxyNeeds *needs, ZcPassSpec *spec);
+gboolean zc_pass_spec_equal(const ZcPassSpec *a, const ZcPassSpec *b);
 
 /* ---- the core's wrapper around a proxy instance ---- */
 typedef struct ZcProxy ZcProxy;
@@ -64,6 +97,8 @@ const ZcOptions *zc_proxy_options(const ZcProxy *proxy);
 /* Output column names: the proxy's name for a single output, else "proxy.output". */
 char *zc_proxy_column(const ZcProxy *proxy, guint output);
 gboolean zc_proxy_score(ZcProxy *proxy, ZcEval *ev, double *out, GError **error);
+/* The pass this proxy instance asks for. */
+void zc_proxy_pass_spec(const ZcProxy *proxy, ZcPassSpec *spec);
 
 G_END_DECLS
 #endif

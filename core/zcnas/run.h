@@ -9,6 +9,7 @@
 #define ZC_RUN_H
 #include <stdio.h>
 #include <glib.h>
+#include <zcnas/data.h>
 #include <zcnas/options.h>
 #include <zcnas/pipeline.h>
 #include <zcnas/registry.h>
@@ -24,6 +25,12 @@ typedef struct {
   gboolean quiet;
   FILE *report;          /* where the result table goes (stdout) */
 } ZcRunSettings;
+
+/* The dataset of a resolved `data` group (NULL when data.spec is empty); relative paths
+ * are taken from `base_dir` (NULL: the current directory). */
+gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error);
+/* Engine threads for one of `jobs` workers: the processors divided among the workers. */
+int zc_run_default_threads(int jobs);
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *settings,
                          GError **error);

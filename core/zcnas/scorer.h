@@ -6,6 +6,7 @@
 #ifndef ZC_SCORER_H
 #define ZC_SCORER_H
 #include <glib.h>
+#include <zcnas/data.h>
 #include <zcnas/proxy.h>
 #include <zcnas/searcher.h>
 
@@ -25,8 +26,10 @@ typedef struct {
 
 typedef struct ZcScorer ZcScorer;
 
-/* Takes the array of ZcProxy*. */
-ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed);
+/* Takes the array of ZcProxy*.  `data` (borrowed, may be NULL when no proxy needs real
+ * images) and `batch` are the run's input; `threads` the engine threads of this scorer.
+ * Proxies asking for the same pass are scored one after the other and share it. */
+ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, guint batch, int threads);
 void zc_scorer_free(ZcScorer *scorer);
 const ZcScoreLayout *zc_scorer_layout(const ZcScorer *scorer);
 guint zc_scorer_n_proxies(const ZcScorer *scorer);
