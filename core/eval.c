@@ -111,6 +111,7 @@ struct ZcEval {
   NetState nets[2];       /* float32, float64 */
   gboolean have_current;  /* the workspace holds the pass of `current` */
   ZcPassSpec current;
+  ZcPassSpec proxy_spec;  /* what the proxy being scored asked for */
 };
 
 ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch) {
@@ -243,4 +244,11 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
   *net_out = net;
   if (ws_out) *ws_out = ev->ctx->ws;
   return TRUE;
+}
+
+void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec) { ev->proxy_spec = *spec; }
+const ZcPassSpec *zc_eval_spec(ZcEval *ev) { return &ev->proxy_spec; }
+
+gboolean zc_eval_prepare(ZcEval *ev, ZcNet **net, ZcWorkspace **ws, GError **error) {
+  return zc_eval_run(ev, &ev->proxy_spec, net, ws, error);
 }

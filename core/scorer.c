@@ -86,6 +86,9 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
   for (guint oi = 0; oi < s->proxies->len; oi++) {
     guint i = s->order[oi];
     ZcProxy *p = g_ptr_array_index(s->proxies, i);
+    ZcPassSpec spec;
+    zc_proxy_pass_spec(p, &spec);
+    zc_eval_set_spec(ev, &spec);
     guint n = zc_proxy_needs(p)->n_outputs;
     double *o = out + zc_scorer_offset(s, i);
     ZcProxyResult *r = &results[i];

@@ -24,7 +24,12 @@ gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error);
 /* Classes of the space's head. */
 guint zc_eval_classes(ZcEval *ev);
 
-/* The network prepared as `spec` says, and the workspace holding its last pass. */
+/* The network prepared as this proxy's pass spec says (its needs, adjusted by its
+ * configure()), and the workspace holding that pass.  What most proxies call first. */
+gboolean zc_eval_prepare(ZcEval *ev, ZcNet **net, ZcWorkspace **ws, GError **error);
+/* The pass spec of the proxy being scored. */
+const ZcPassSpec *zc_eval_spec(ZcEval *ev);
+/* The network prepared as `spec` says (any spec: for proxies that need a second pass). */
 gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net, ZcWorkspace **ws, GError **error);
 /* Batch number `index` (0 is the one zc_eval_run uses) of the given input kind, in the
  * given precision: images (n x C x H x W) and labels.  Owned by the evaluation context;
@@ -48,6 +53,8 @@ guint64 zc_eval_context_seed(const ZcEvalContext *ctx);
 /* An evaluation of `arch` (borrowed). */
 ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch);
 void zc_eval_free(ZcEval *ev);
+/* The pass spec of the proxy about to be scored. */
+void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec);
 
 G_END_DECLS
 #endif
