@@ -33,6 +33,7 @@ struct ZcNode {
   gpointer attr;          /* per-op struct below, owned */
   char *role;
   guint tags;
+  gboolean keep_grad;     /* gradient readable after backward (zc_net_keep_grad) */
   /* plan of the current run (byte offsets into the arena) */
   gsize val_off, grad_off, aux_off;
 };
@@ -107,8 +108,10 @@ struct ZcNet {
   ZcBnMode bn_mode;
   gboolean bn_update;
   gboolean input_grad;
+  gboolean keep_all;        /* every gradient keeps its own buffer */
   int moments_k;
   int moments_done;         /* chunks accumulated into the moments so far */
+  guint64 plan_ws;          /* serial of the workspace the node offsets were planned for */
 };
 
 typedef struct ZcPool ZcPool;
@@ -121,6 +124,7 @@ struct ZcWorkspace {
   guint grows;
   int threads;
   guint64 owner;            /* serial of the net whose run is stored, 0 = none */
+  guint64 serial;           /* unique per workspace */
   int batch;
   gboolean have_forward;
   ZcRun *run;

@@ -13,10 +13,12 @@
  * that is reused across networks: it grows to the largest (network, batch) it has seen
  * and then allocates nothing more.  A workspace holds the state of ONE run at a time: a
  * forward of another network (or another batch size) invalidates what an earlier forward
- * left there, and zc_net_backward* refuses to run on stale values.
+ * left there, and zc_net_backward* refuses to run on stale values.  Likewise only the
+ * workspace of a network's latest forward holds readable results of that network.
  *
- * Memory: every node keeps its value and gradient for the whole run (hooks may read any
- * of them), so the arena is about 2 x (sum of activation sizes) x batch plus scratch.
+ * Memory: every node keeps its value for the whole run (hooks may read any of them);
+ * gradients keep a buffer only where hooks read them (see zc_net_grad), the rest share
+ * memory by lifetime during the backward.
  *
  * Threads: a network and a workspace are used by one thread at a time; separate
  * (network, workspace) pairs may run concurrently in one process.
@@ -292,9 +294,14 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
 gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, guint flags, GError **error);
 
 /* Values and gradients of the last run (batch x per-sample shape, net dtype); NULL when
- * the workspace holds no current run of this net.  After a backward the gradient of every
- * node up to the output is valid (zero where no gradient flows), the input's only with
- * zc_net_set_input_grad(TRUE). */
+ * the workspace holds no current run of this net.
+ * Gradients: to save memory, only some nodes keep theirs after a backward -- the input
+ * (meaningful with zc_net_set_input_grad(TRUE)), the output, conv/linear outputs, tagged
+ * nodes, and nodes marked with zc_net_keep_grad() (call before the forward); the others
+ * share buffers during the backward and zc_net_grad() returns NULL for them.  Kept
+ * gradients up to the output are valid after a backward (zero where nothing flows). */
+void zc_net_keep_grad(ZcNet *net, int node);
+void zc_net_keep_all_grads(ZcNet *net, gboolean on);
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node);
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node);
 int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
