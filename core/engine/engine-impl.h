@@ -15,7 +15,7 @@ typedef enum {
   ZC_OP_INPUT, ZC_OP_CONV, ZC_OP_LINEAR, ZC_OP_BN, ZC_OP_LN, ZC_OP_RELU, ZC_OP_GELU,
   ZC_OP_SOFTMAX, ZC_OP_ATTN, ZC_OP_ADD, ZC_OP_CONCAT, ZC_OP_SLICE, ZC_OP_ZERO,
   ZC_OP_IDENTITY, ZC_OP_FLATTEN, ZC_OP_SHIFT, ZC_OP_AVGPOOL, ZC_OP_MAXPOOL, ZC_OP_GAP,
-  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT,
+  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT, ZC_OP_CONVT,
   ZC_N_OPS
 } ZcOp;
 
@@ -49,6 +49,9 @@ typedef struct {
 } ZcParam;
 
 /* ---- per-op attributes ---- */
+/* Conv geometry.  A transposed conv stores the geometry of the conv it is the adjoint of:
+ * that conv maps the transposed conv's output (in_c, in_h, in_w) to its input
+ * (s.out_channels, out_h, out_w), with the same weight [s.out_channels, in_c, kh, kw]. */
 typedef struct {
   ZcConvSpec s;
   int in_c, in_h, in_w, out_h, out_w;
@@ -153,6 +156,7 @@ struct ZcRun {
 #define ZC_MAX_CHUNKS 64
 #define ZC_DEFAULT_CHUNKS 8
 
+static inline gboolean zc_is_conv(ZcOp op) { return op == ZC_OP_CONV || op == ZC_OP_CONVT; }
 static inline ZcNode *zc_node(const ZcNet *net, int id) { return g_ptr_array_index(net->nodes, id); }
 static inline ZcParam *zc_param(const ZcNet *net, int id) { return g_ptr_array_index(net->params, id); }
 static inline void *zc_run_val(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->val_off; }
@@ -194,6 +198,7 @@ void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx);
   void name##_f32(ZcRun *run, const ZcNode *node); \
   void name##_f64(ZcRun *run, const ZcNode *node);
 ZC_KDECL(zc_k_conv_fwd) ZC_KDECL(zc_k_conv_bwd)
+ZC_KDECL(zc_k_convt_fwd) ZC_KDECL(zc_k_convt_bwd)
 ZC_KDECL(zc_k_linear_fwd) ZC_KDECL(zc_k_linear_bwd)
 ZC_KDECL(zc_k_bn_fwd) ZC_KDECL(zc_k_bn_bwd)
 ZC_KDECL(zc_k_ln_fwd) ZC_KDECL(zc_k_ln_bwd)

@@ -33,7 +33,7 @@ static void ensure_moments(ZcNet *net) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
     double **m1, **ma, **m2;
     gsize numel;
-    if (n->op == ZC_OP_CONV) {
+    if (zc_is_conv(n->op)) {
       ZcConvAttr *a = n->attr;
       m1 = &a->m1; ma = &a->mabs; m2 = &a->m2; numel = zc_param(net, a->w)->numel;
     } else {
@@ -49,7 +49,7 @@ static void zero_moments(ZcNet *net) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
     double *m1, *ma, *m2;
     gsize numel;
-    if (n->op == ZC_OP_CONV) {
+    if (zc_is_conv(n->op)) {
       ZcConvAttr *a = n->attr;
       m1 = a->m1; ma = a->mabs; m2 = a->m2; numel = zc_param(net, a->w)->numel;
     } else {
@@ -68,7 +68,7 @@ static void zero_moments(ZcNet *net) {
  * zc_net_keep_grad(), or all with zc_net_keep_all_grads(). */
 static gboolean grad_kept(const ZcNet *net, const ZcNode *n) {
   return net->keep_all || n->keep_grad || n->id == 0 || n->id == zc_net_output(net) || n->tags ||
-         n->op == ZC_OP_CONV || n->op == ZC_OP_LINEAR;
+         zc_is_conv(n->op) || n->op == ZC_OP_LINEAR;
 }
 
 /* Other gradients share memory.  The gradient of node j is live from the backward of its
@@ -152,7 +152,7 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   }
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
-    int w = n->op == ZC_OP_CONV ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
+    int w = zc_is_conv(n->op) ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
     wmax = MAX(wmax, zc_param(net, w)->numel);
   }
   off = plan_shared_grads(net, batch, off);
@@ -221,7 +221,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
 
 static gboolean has_params(const ZcNode *n) {
   switch (n->op) {
-  case ZC_OP_CONV: case ZC_OP_LINEAR: return TRUE;
+  case ZC_OP_CONV: case ZC_OP_CONVT: case ZC_OP_LINEAR: return TRUE;
   case ZC_OP_TOKENS: return ((ZcTokensAttr *) n->attr)->cls || ((ZcTokensAttr *) n->attr)->pos;
   case ZC_OP_BN: return ((ZcBnAttr *) n->attr)->affine;
   case ZC_OP_LN: return ((ZcLnAttr *) n->attr)->affine;
@@ -336,7 +336,7 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
   gsize n = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-    int w = nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
+    int w = zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
     n += zc_param(net, w)->numel;
   }
   return n;
@@ -344,7 +344,7 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
 
 static ZcParam *layer_weight(const ZcNet *net, guint i) {
   ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-  return zc_param(net, nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
+  return zc_param(net, zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
 }
 
 /* W[i] = W0[i] + h v[i] over all layer weights; or read the gradients into out. */
@@ -457,7 +457,15 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
   L->depth = index;
   L->role = n->role;
   int w, b;
-  if (n->op == ZC_OP_CONV) {
+  if (n->op == ZC_OP_CONVT) {
+    ZcConvAttr *a = n->attr;
+    L->kind = ZC_LAYER_CONV_TRANSPOSE;
+    L->out_channels = a->in_c; L->in_channels = a->s.out_channels; L->groups = 1;
+    L->kh = a->s.kh; L->kw = a->s.kw;
+    L->out_spatial = (gsize) a->in_h * a->in_w;
+    w = a->w; b = a->b;
+    L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
+  } else if (n->op == ZC_OP_CONV) {
     ZcConvAttr *a = n->attr;
     L->kind = ZC_LAYER_CONV;
     L->out_channels = a->s.out_channels; L->in_channels = a->in_c; L->groups = a->s.groups;

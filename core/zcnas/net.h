@@ -106,6 +106,11 @@ int zc_net_conv2d_spec(ZcNet *net, int x, const ZcConvSpec *spec, GError **error
 /* Square kernel, same stride/padding in both directions, dilation 1, groups 1. */
 int zc_net_conv2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, gboolean bias, GError **error);
 
+/* Transposed conv (PyTorch ConvTranspose2d, groups 1, dilation 1): weight [in_c, out_c, k, k],
+ * output (H-1)*stride - 2*pad + k + output_pad; 0 <= output_pad < stride. */
+int zc_net_conv_transpose2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, int output_pad, gboolean bias,
+                            GError **error);
+
 /* y = x W^T + b over the last dimension: (C) -> (out) or (T,C) -> (T,out). */
 int zc_net_linear(ZcNet *net, int x, int out_features, gboolean bias, GError **error);
 
@@ -329,9 +334,9 @@ gsize zc_net_n_layer_weights(const ZcNet *net);
 
 /* ------------------------------------------------------------------ hooks ---------- */
 
-typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR } ZcLayerKind;
+typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR, ZC_LAYER_CONV_TRANSPOSE } ZcLayerKind;
 
-/* One weight layer (conv2d or linear) in execution order. */
+/* One weight layer (conv2d, transposed conv or linear) in execution order. */
 typedef struct {
   int node;
   guint depth;              /* index among weight layers, 0-based, execution order */
