@@ -92,7 +92,8 @@ int zc_net_input(ZcNet *net, int c, int h, int w);        /* image input, (C,H,W
 int zc_net_input_tokens(ZcNet *net, int t, int c);        /* token input, (T,C) */
 int zc_net_input_vector(ZcNet *net, int c);               /* vector input, (C) */
 
-/* Full conv2d hyper-parameters; weight [out_c, in_c/groups, kh, kw] as PyTorch. */
+/* Full conv2d hyper-parameters; weight [out_c, in_c/groups, kh, kw] as PyTorch.  Zero
+ * stride, dilation or groups mean 1. */
 typedef struct {
   int out_channels;
   int kh, kw;
