@@ -33,11 +33,12 @@
  *
  * Typical use
  * -----------
+ *   ZcWorkspace *ws = zc_workspace_new(1);              (once per worker)
  *   ZcNet *net = zc_net_new(ZC_F32);
  *   int x = zc_net_input(net, 3, 32, 32);
- *   int c = zc_net_conv2d(net, x, 16, 3, 1, 1, 1, FALSE, err);   (3x3, stride 1, pad 1)
+ *   int c = zc_net_conv2d(net, x, 16, 3, 1, 1, FALSE, err);   (3x3, stride 1, pad 1)
  *   ...
- *   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, seed);
+ *   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1.0, seed);
  *   zc_net_forward(net, ws, images, 64, err);
  *   zc_net_backward_loss(net, ws, ZC_LOSS_CE, labels, &loss, 0, err);
  *   for (guint i = 0; i < zc_net_n_layers(net); i++) { zc_net_layer(net, ws, i, &L); ... } */
