@@ -298,6 +298,16 @@ static int unary(ZcNet *net, int x, ZcOp op, const char *name, GError **error) {
 }
 int zc_net_relu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_RELU, "relu", error); }
 int zc_net_gelu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_GELU, "gelu", error); }
+int zc_net_tanh(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_TANH, "tanh", error); }
+int zc_net_sigmoid(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_SIGMOID, "sigmoid", error); }
+int zc_net_leaky_relu(ZcNet *net, int x, double slope, GError **error) {
+  int id = unary(net, x, ZC_OP_LEAKY_RELU, "leaky_relu", error);
+  if (id < 0) return -1;
+  ZcLeakyAttr *a = g_new0(ZcLeakyAttr, 1);
+  a->slope = slope;
+  zc_node(net, id)->attr = a;
+  return id;
+}
 int zc_net_softmax(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_SOFTMAX, "softmax", error); }
 int zc_net_zero(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_ZERO, "zero", error); }
 int zc_net_zero_strided(ZcNet *net, int x, int stride, GError **error) {

@@ -15,7 +15,8 @@ typedef enum {
   ZC_OP_INPUT, ZC_OP_CONV, ZC_OP_LINEAR, ZC_OP_BN, ZC_OP_LN, ZC_OP_RELU, ZC_OP_GELU,
   ZC_OP_SOFTMAX, ZC_OP_ATTN, ZC_OP_ADD, ZC_OP_CONCAT, ZC_OP_SLICE, ZC_OP_ZERO,
   ZC_OP_IDENTITY, ZC_OP_FLATTEN, ZC_OP_SHIFT, ZC_OP_AVGPOOL, ZC_OP_MAXPOOL, ZC_OP_GAP,
-  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT, ZC_OP_CONVT,
+  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT, ZC_OP_CONVT, ZC_OP_LEAKY_RELU,
+  ZC_OP_TANH, ZC_OP_SIGMOID,
   ZC_N_OPS
 } ZcOp;
 
@@ -80,6 +81,7 @@ typedef struct {
   int gamma, beta;
 } ZcLnAttr;
 typedef struct { int heads, hd; } ZcAttnAttr;
+typedef struct { double slope; } ZcLeakyAttr;
 typedef struct { int start, len; } ZcSliceAttr;
 typedef struct { int dy, dx; } ZcShiftAttr;
 typedef struct { int k, stride, pad; gboolean cip; } ZcPoolAttr;
@@ -204,6 +206,9 @@ ZC_KDECL(zc_k_bn_fwd) ZC_KDECL(zc_k_bn_bwd)
 ZC_KDECL(zc_k_ln_fwd) ZC_KDECL(zc_k_ln_bwd)
 ZC_KDECL(zc_k_relu_fwd) ZC_KDECL(zc_k_relu_bwd)
 ZC_KDECL(zc_k_gelu_fwd) ZC_KDECL(zc_k_gelu_bwd)
+ZC_KDECL(zc_k_leaky_fwd) ZC_KDECL(zc_k_leaky_bwd)
+ZC_KDECL(zc_k_tanh_fwd) ZC_KDECL(zc_k_tanh_bwd)
+ZC_KDECL(zc_k_sigmoid_fwd) ZC_KDECL(zc_k_sigmoid_bwd)
 ZC_KDECL(zc_k_softmax_fwd) ZC_KDECL(zc_k_softmax_bwd)
 ZC_KDECL(zc_k_attn_fwd) ZC_KDECL(zc_k_attn_bwd)
 ZC_KDECL(zc_k_add_fwd) ZC_KDECL(zc_k_add_bwd)

@@ -126,6 +126,11 @@ int zc_net_layernorm(ZcNet *net, int x, double eps, gboolean affine, GError **er
 int zc_net_relu(ZcNet *net, int x, GError **error);
 int zc_net_gelu(ZcNet *net, int x, GError **error);       /* exact: x * Phi(x) */
 int zc_net_softmax(ZcNet *net, int x, GError **error);    /* over the last dimension */
+/* LeakyReLU (x > 0 ? x : slope x), tanh, sigmoid: TransNAS decoders.  Not in the
+ * activation walk (zc_net_act), which lists ReLU and GELU nodes. */
+int zc_net_leaky_relu(ZcNet *net, int x, double slope, GError **error);
+int zc_net_tanh(ZcNet *net, int x, GError **error);
+int zc_net_sigmoid(ZcNet *net, int x, GError **error);
 
 /* Multi-head self-attention on (T,E), built from three nodes: linear qkv (E -> 3*heads*
  * head_dim, bias = qkv_bias, role "qkv"), the attention core (scale head_dim^-0.5) and

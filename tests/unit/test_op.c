@@ -162,6 +162,34 @@ static void test_conv_transpose(void **state) {
   finish(net, 3, 9);
 }
 
+static void test_decoder_ops(void **state) {
+  /* TransNAS-style decoder: conv-BN-LeakyReLU, deconv-BN-LeakyReLU, conv-tanh; and sigmoid */
+  ZcNet *net = zc_net_new(ZC_F64);
+  int x = zc_net_input(net, 3, 3, 3);
+  int a = zc_net_leaky_relu(net, zc_net_batchnorm(net, zc_net_conv2d(net, x, 4, 3, 1, 1, FALSE, NULL), TRUE, NULL), 0.2, NULL);
+  int b = zc_net_leaky_relu(net, zc_net_batchnorm(net, zc_net_conv_transpose2d(net, a, 3, 3, 2, 1, 1, FALSE, NULL), TRUE, NULL), 0.2, NULL);
+  int c = zc_net_tanh(net, zc_net_conv2d(net, b, 2, 3, 1, 1, TRUE, NULL), NULL);
+  zc_net_sigmoid(net, c, NULL);
+  ZcShape sh;
+  zc_net_shape(net, b, &sh);
+  assert_int_equal(sh.dims[1], 6);
+  finish(net, 3, 12);
+  /* forward values */
+  net = zc_net_new(ZC_F64);
+  x = zc_net_input_vector(net, 3);
+  int l = zc_net_leaky_relu(net, x, 0.2, NULL);
+  int t = zc_net_tanh(net, x, NULL);
+  int s = zc_net_sigmoid(net, x, NULL);
+  ZcWorkspace *ws = zc_workspace_new(1);
+  double in[3] = {-2, 0.5, 3};
+  zc_net_forward(net, ws, in, 1, NULL);
+  const double *lv = zc_net_value(net, ws, l), *tv = zc_net_value(net, ws, t), *sv = zc_net_value(net, ws, s);
+  assert_true(lv[0] == -0.4 && lv[1] == 0.5);
+  assert_true(fabs(tv[2] - tanh(3)) < 1e-15 && fabs(sv[0] - 1 / (1 + exp(2))) < 1e-15);
+  zc_workspace_free(ws);
+  zc_net_free(net);
+}
+
 static void test_linear(void **state) {
   ZcNet *net = zc_net_new(ZC_F64);
   int x = zc_net_input_vector(net, 5);
@@ -489,6 +517,7 @@ int main(void) {
     cmocka_unit_test(test_conv_forward_reference),
     cmocka_unit_test(test_depthwise_forward_reference),
     cmocka_unit_test(test_conv_transpose),
+    cmocka_unit_test(test_decoder_ops),
     cmocka_unit_test(test_linear),
     cmocka_unit_test(test_batchnorm_modes),
     cmocka_unit_test(test_batchnorm_forward_and_running),
