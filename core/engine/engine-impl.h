@@ -156,7 +156,7 @@ struct ZcRun {
 };
 
 #define ZC_MAX_CHUNKS 64
-#define ZC_DEFAULT_CHUNKS 8
+#define ZC_DEFAULT_CHUNKS 16  /* batch reductions use min(batch, 16) chunks: work for up to 16 threads */
 
 static inline gboolean zc_is_conv(ZcOp op) { return op == ZC_OP_CONV || op == ZC_OP_CONVT; }
 static inline ZcNode *zc_node(const ZcNet *net, int id) { return g_ptr_array_index(net->nodes, id); }
