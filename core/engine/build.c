@@ -23,7 +23,7 @@ ZcNet *zc_net_new(ZcDType dtype) {
 }
 
 static void free_attr(ZcNode *n) {
-  if (n->op == ZC_OP_CONV) {
+  if (zc_is_conv(n->op)) {
     ZcConvAttr *a = n->attr;
     g_free(a->m1); g_free(a->mabs); g_free(a->m2);
   } else if (n->op == ZC_OP_LINEAR) {
@@ -194,6 +194,29 @@ int zc_net_conv2d_spec(ZcNet *net, int x, const ZcConvSpec *spec, GError **error
   return id;
 }
 
+int zc_net_conv_transpose2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, int output_pad, gboolean bias,
+                            GError **error) {
+  fname = "conv_transpose2d";
+  const ZcNode *in = get_in(net, x, 3, error);
+  if (!in) return -1;
+  if (out_c <= 0 || k <= 0 || stride <= 0 || pad < 0 || output_pad < 0 || output_pad >= stride)
+    return bad(error, "need out_channels, kernel, stride > 0, padding >= 0 and 0 <= output_padding < stride"), -1;
+  int C = in->shape.dims[0], H = in->shape.dims[1], W = in->shape.dims[2];
+  int Ho = (H - 1) * stride - 2 * pad + k + output_pad, Wo = (W - 1) * stride - 2 * pad + k + output_pad;
+  if (Ho <= 0 || Wo <= 0) return bad(error, "output would be %dx%d", Ho, Wo), -1;
+  ZcConvAttr *a = g_new0(ZcConvAttr, 1);
+  a->s = (ZcConvSpec){.out_channels = C, .kh = k, .kw = k, .stride_h = stride, .stride_w = stride, .pad_h = pad,
+                      .pad_w = pad, .dil_h = 1, .dil_w = 1, .groups = 1, .bias = bias};
+  a->in_c = out_c; a->in_h = Ho; a->in_w = Wo; a->out_h = H; a->out_w = W;
+  a->layer = (int) net->layers->len;
+  int id = add_node(net, ZC_OP_CONVT, &x, 1, shape3(out_c, Ho, Wo), a);
+  /* weight [in_c, out_c, k, k] as PyTorch, whose fan_in is then out_c*k*k */
+  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape3(C, out_c, k * k), out_c * k * k, C * k * k);
+  a->b = bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(out_c), out_c * k * k, C * k * k) : -1;
+  g_array_append_val(net->layers, id);
+  return id;
+}
+
 int zc_net_conv2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, gboolean bias, GError **error) {
   ZcConvSpec s = {.out_channels = out_c, .kh = k, .kw = k, .stride_h = stride, .stride_w = stride,
                   .pad_h = pad, .pad_w = pad, .dil_h = 1, .dil_w = 1, .groups = 1, .bias = bias};
@@ -275,6 +298,16 @@ static int unary(ZcNet *net, int x, ZcOp op, const char *name, GError **error) {
 }
 int zc_net_relu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_RELU, "relu", error); }
 int zc_net_gelu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_GELU, "gelu", error); }
+int zc_net_tanh(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_TANH, "tanh", error); }
+int zc_net_sigmoid(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_SIGMOID, "sigmoid", error); }
+int zc_net_leaky_relu(ZcNet *net, int x, double slope, GError **error) {
+  int id = unary(net, x, ZC_OP_LEAKY_RELU, "leaky_relu", error);
+  if (id < 0) return -1;
+  ZcLeakyAttr *a = g_new0(ZcLeakyAttr, 1);
+  a->slope = slope;
+  zc_node(net, id)->attr = a;
+  return id;
+}
 int zc_net_softmax(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_SOFTMAX, "softmax", error); }
 int zc_net_zero(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_ZERO, "zero", error); }
 int zc_net_zero_strided(ZcNet *net, int x, int stride, GError **error) {
@@ -510,6 +543,9 @@ double zc_net_macs(const ZcNet *net) {
     if (n->op == ZC_OP_CONV) {
       const ZcConvAttr *a = n->attr;
       macs += (double) a->s.out_channels * (a->in_c / a->s.groups) * a->s.kh * a->s.kw * a->out_h * a->out_w;
+    } else if (n->op == ZC_OP_CONVT) {
+      const ZcConvAttr *a = n->attr;  /* the adjoint conv's count */
+      macs += (double) a->s.out_channels * a->in_c * a->s.kh * a->s.kw * a->out_h * a->out_w;
     } else if (n->op == ZC_OP_LINEAR) {
       const ZcLinearAttr *a = n->attr;
       macs += (double) a->out_f * a->in_f * (n->numel / a->out_f);

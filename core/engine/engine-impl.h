@@ -15,7 +15,8 @@ typedef enum {
   ZC_OP_INPUT, ZC_OP_CONV, ZC_OP_LINEAR, ZC_OP_BN, ZC_OP_LN, ZC_OP_RELU, ZC_OP_GELU,
   ZC_OP_SOFTMAX, ZC_OP_ATTN, ZC_OP_ADD, ZC_OP_CONCAT, ZC_OP_SLICE, ZC_OP_ZERO,
   ZC_OP_IDENTITY, ZC_OP_FLATTEN, ZC_OP_SHIFT, ZC_OP_AVGPOOL, ZC_OP_MAXPOOL, ZC_OP_GAP,
-  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT,
+  ZC_OP_TOKENS, ZC_OP_TOKEN_MEAN, ZC_OP_TOKEN_SELECT, ZC_OP_CONVT, ZC_OP_LEAKY_RELU,
+  ZC_OP_TANH, ZC_OP_SIGMOID,
   ZC_N_OPS
 } ZcOp;
 
@@ -33,6 +34,7 @@ struct ZcNode {
   gpointer attr;          /* per-op struct below, owned */
   char *role;
   guint tags;
+  gboolean keep_grad;     /* gradient readable after backward (zc_net_keep_grad) */
   /* plan of the current run (byte offsets into the arena) */
   gsize val_off, grad_off, aux_off;
 };
@@ -48,6 +50,9 @@ typedef struct {
 } ZcParam;
 
 /* ---- per-op attributes ---- */
+/* Conv geometry.  A transposed conv stores the geometry of the conv it is the adjoint of:
+ * that conv maps the transposed conv's output (in_c, in_h, in_w) to its input
+ * (s.out_channels, out_h, out_w), with the same weight [s.out_channels, in_c, kh, kw]. */
 typedef struct {
   ZcConvSpec s;
   int in_c, in_h, in_w, out_h, out_w;
@@ -76,6 +81,7 @@ typedef struct {
   int gamma, beta;
 } ZcLnAttr;
 typedef struct { int heads, hd; } ZcAttnAttr;
+typedef struct { double slope; } ZcLeakyAttr;
 typedef struct { int start, len; } ZcSliceAttr;
 typedef struct { int dy, dx; } ZcShiftAttr;
 typedef struct { int k, stride, pad; gboolean cip; } ZcPoolAttr;
@@ -107,8 +113,10 @@ struct ZcNet {
   ZcBnMode bn_mode;
   gboolean bn_update;
   gboolean input_grad;
+  gboolean keep_all;        /* every gradient keeps its own buffer */
   int moments_k;
   int moments_done;         /* chunks accumulated into the moments so far */
+  guint64 plan_ws;          /* serial of the workspace the node offsets were planned for */
 };
 
 typedef struct ZcPool ZcPool;
@@ -121,6 +129,7 @@ struct ZcWorkspace {
   guint grows;
   int threads;
   guint64 owner;            /* serial of the net whose run is stored, 0 = none */
+  guint64 serial;           /* unique per workspace */
   int batch;
   gboolean have_forward;
   ZcRun *run;
@@ -147,8 +156,9 @@ struct ZcRun {
 };
 
 #define ZC_MAX_CHUNKS 64
-#define ZC_DEFAULT_CHUNKS 8
+#define ZC_DEFAULT_CHUNKS 16  /* batch reductions use min(batch, 16) chunks: work for up to 16 threads */
 
+static inline gboolean zc_is_conv(ZcOp op) { return op == ZC_OP_CONV || op == ZC_OP_CONVT; }
 static inline ZcNode *zc_node(const ZcNet *net, int id) { return g_ptr_array_index(net->nodes, id); }
 static inline ZcParam *zc_param(const ZcNet *net, int id) { return g_ptr_array_index(net->params, id); }
 static inline void *zc_run_val(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->val_off; }
@@ -190,11 +200,15 @@ void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx);
   void name##_f32(ZcRun *run, const ZcNode *node); \
   void name##_f64(ZcRun *run, const ZcNode *node);
 ZC_KDECL(zc_k_conv_fwd) ZC_KDECL(zc_k_conv_bwd)
+ZC_KDECL(zc_k_convt_fwd) ZC_KDECL(zc_k_convt_bwd)
 ZC_KDECL(zc_k_linear_fwd) ZC_KDECL(zc_k_linear_bwd)
 ZC_KDECL(zc_k_bn_fwd) ZC_KDECL(zc_k_bn_bwd)
 ZC_KDECL(zc_k_ln_fwd) ZC_KDECL(zc_k_ln_bwd)
 ZC_KDECL(zc_k_relu_fwd) ZC_KDECL(zc_k_relu_bwd)
 ZC_KDECL(zc_k_gelu_fwd) ZC_KDECL(zc_k_gelu_bwd)
+ZC_KDECL(zc_k_leaky_fwd) ZC_KDECL(zc_k_leaky_bwd)
+ZC_KDECL(zc_k_tanh_fwd) ZC_KDECL(zc_k_tanh_bwd)
+ZC_KDECL(zc_k_sigmoid_fwd) ZC_KDECL(zc_k_sigmoid_bwd)
 ZC_KDECL(zc_k_softmax_fwd) ZC_KDECL(zc_k_softmax_bwd)
 ZC_KDECL(zc_k_attn_fwd) ZC_KDECL(zc_k_attn_bwd)
 ZC_KDECL(zc_k_add_fwd) ZC_KDECL(zc_k_add_bwd)

@@ -54,6 +54,10 @@ ZcOpClass zc_op_classes[ZC_N_OPS] = {
   [ZC_OP_TOKENS] = {.name = "tokens", K(zc_k_tokens_fwd, zc_k_tokens_bwd)},
   [ZC_OP_TOKEN_MEAN] = {.name = "token_mean", K(zc_k_tmean_fwd, zc_k_tmean_bwd)},
   [ZC_OP_TOKEN_SELECT] = {.name = "token_select", K(zc_k_tsel_fwd, zc_k_tsel_bwd)},
+  [ZC_OP_LEAKY_RELU] = {.name = "leaky_relu", K(zc_k_leaky_fwd, zc_k_leaky_bwd)},
+  [ZC_OP_TANH] = {.name = "tanh", K(zc_k_tanh_fwd, zc_k_tanh_bwd)},
+  [ZC_OP_SIGMOID] = {.name = "sigmoid", K(zc_k_sigmoid_fwd, zc_k_sigmoid_bwd)},
+  [ZC_OP_CONVT] = {.name = "conv_transpose2d", .scratch_elems = conv_scratch, K(zc_k_convt_fwd, zc_k_convt_bwd)},
 };
 
 void zc_engine_override_kernel(ZcOp op, ZcDType dt, ZcKernelFn forward, ZcKernelFn backward) {

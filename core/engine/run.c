@@ -33,7 +33,7 @@ static void ensure_moments(ZcNet *net) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
     double **m1, **ma, **m2;
     gsize numel;
-    if (n->op == ZC_OP_CONV) {
+    if (zc_is_conv(n->op)) {
       ZcConvAttr *a = n->attr;
       m1 = &a->m1; ma = &a->mabs; m2 = &a->m2; numel = zc_param(net, a->w)->numel;
     } else {
@@ -49,7 +49,7 @@ static void zero_moments(ZcNet *net) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
     double *m1, *ma, *m2;
     gsize numel;
-    if (n->op == ZC_OP_CONV) {
+    if (zc_is_conv(n->op)) {
       ZcConvAttr *a = n->attr;
       m1 = a->m1; ma = a->mabs; m2 = a->m2; numel = zc_param(net, a->w)->numel;
     } else {
@@ -62,6 +62,59 @@ static void zero_moments(ZcNet *net) {
 }
 
 /* ---- plan ---- */
+
+/* Whether the gradient of node n keeps its own buffer (readable after backward): the
+ * input, the output, weight-layer outputs, tagged nodes, nodes asked for with
+ * zc_net_keep_grad(), or all with zc_net_keep_all_grads(). */
+static gboolean grad_kept(const ZcNet *net, const ZcNode *n) {
+  return net->keep_all || n->keep_grad || n->id == 0 || n->id == zc_net_output(net) || n->tags ||
+         zc_is_conv(n->op) || n->op == ZC_OP_LINEAR;
+}
+
+/* Other gradients share memory.  The gradient of node j is live from the backward of its
+ * last consumer c (first to write it) down to its own backward, i.e. over node indices
+ * [j, c]; two such intervals that do not intersect may use the same bytes.  Intervals are
+ * placed first-fit in backward order.  Returns the new end of the arena. */
+static gsize plan_shared_grads(ZcNet *net, int batch, gsize base) {
+  const guint N = net->nodes->len;
+  int *last = g_new(int, N);
+  for (guint i = 0; i < N; i++) last[i] = -1;
+  for (guint i = 0; i < N; i++) {
+    ZcNode *n = zc_node(net, i);
+    for (int k = 0; k < n->n_in; k++) last[n->in[k]] = MAX(last[n->in[k]], (int) i);
+  }
+  /* active allocations: offset, size, lower end (node id) */
+  gsize *aoff = g_new(gsize, N), *asz = g_new(gsize, N);
+  int *aend = g_new(int, N), na = 0;
+  gsize top = 0;
+  /* backward order = decreasing first-write index; ties in any fixed order */
+  int *order = g_new(int, N), no = 0;
+  for (int c = (int) N - 1; c >= -1; c--)
+    for (guint j = 0; j < N; j++)
+      if (last[j] == c && !grad_kept(net, zc_node(net, j))) order[no++] = (int) j;
+  for (int q = 0; q < no; q++) {
+    ZcNode *n = zc_node(net, order[q]);
+    int c = last[n->id];
+    gsize bytes = align_up(n->numel * batch * net->esz);
+    /* drop intervals whose own backward ran before index c */
+    int w = 0;
+    for (int k = 0; k < na; k++)
+      if (!(aend[k] > c)) { aoff[w] = aoff[k]; asz[w] = asz[k]; aend[w] = aend[k]; w++; }
+    na = w;
+    /* lowest offset clear of every active interval */
+    gsize off = 0;
+    for (gboolean moved = TRUE; moved;) {
+      moved = FALSE;
+      for (int k = 0; k < na; k++)
+        if (off < aoff[k] + asz[k] && aoff[k] < off + bytes) { off = aoff[k] + asz[k]; moved = TRUE; }
+    }
+    n->grad_off = base + off;
+    top = MAX(top, off + bytes);
+    aoff[na] = off; asz[na] = bytes; aend[na] = n->id; na++;
+  }
+  g_free(last); g_free(aoff); g_free(asz); g_free(aend); g_free(order);
+  return base + top;
+}
 
 static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   ZcRun *r = ws->run;
@@ -92,16 +145,17 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
     const ZcOpClass *oc = &zc_op_classes[n->op];
     gsize bytes = align_up(n->numel * batch * esz);
     n->val_off = off; off += bytes;
-    n->grad_off = off; off += bytes;
+    if (grad_kept(net, n)) { n->grad_off = off; off += bytes; }
     n->aux_off = off;
     if (oc->aux_elems) off += align_up(oc->aux_elems(net, n, batch, r->bn_groups) * esz);
     if (oc->scratch_elems) scratch = MAX(scratch, oc->scratch_elems(net, n));
   }
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
-    int w = n->op == ZC_OP_CONV ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
+    int w = zc_is_conv(n->op) ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
     wmax = MAX(wmax, zc_param(net, w)->numel);
   }
+  off = plan_shared_grads(net, batch, off);
   gsize part_off = off;
   off += align_up(wmax * r->nchunks * esz);
   gsize scr_off = off;
@@ -121,6 +175,7 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
     ws->cap = off + ALIGN;
     ws->grows++;
   }
+  net->plan_ws = ws->serial;
   r->base = (guint8 *) align_up((gsize) ws->buf);
   r->partials = r->base + part_off;
   r->scratch = r->base + scr_off;
@@ -131,7 +186,8 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
 }
 
 static gboolean current(const ZcNet *net, const ZcWorkspace *ws) {
-  return ws && ws->owner == net->serial && ws->have_forward && ws->run->net == net;
+  /* node offsets belong to the latest plan: only that workspace's run is readable */
+  return ws && ws->owner == net->serial && ws->have_forward && ws->run->net == net && net->plan_ws == ws->serial;
 }
 
 static gboolean check_current(const ZcNet *net, const ZcWorkspace *ws, GError **error) {
@@ -165,7 +221,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
 
 static gboolean has_params(const ZcNode *n) {
   switch (n->op) {
-  case ZC_OP_CONV: case ZC_OP_LINEAR: return TRUE;
+  case ZC_OP_CONV: case ZC_OP_CONVT: case ZC_OP_LINEAR: return TRUE;
   case ZC_OP_TOKENS: return ((ZcTokensAttr *) n->attr)->cls || ((ZcTokensAttr *) n->attr)->pos;
   case ZC_OP_BN: return ((ZcBnAttr *) n->attr)->affine;
   case ZC_OP_LN: return ((ZcLnAttr *) n->attr)->affine;
@@ -204,7 +260,7 @@ static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags
 /* Zero the gradients nobody wrote, so that every node up to `to` reads correctly. */
 static void finish_backward(ZcNet *net, ZcRun *r, int to) {
   for (int i = 0; i <= to; i++)
-    if (r->grad_fresh[i]) {
+    if (r->grad_fresh[i] && grad_kept(net, zc_node(net, i))) {
       memset(zc_run_grad(r, i), 0, zc_node(net, i)->numel * r->batch * net->esz);
       r->grad_fresh[i] = 0;
     }
@@ -268,7 +324,9 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
   r->grad_fresh[to] = 0;
   r->need_grad[to] = 1;
   propagate(net, r, from, to);
-  memcpy(g_in, zc_run_grad(r, from), zc_node(net, from)->numel * r->batch * net->esz);
+  gsize bytes = zc_node(net, from)->numel * r->batch * net->esz;
+  if (r->grad_fresh[from]) memset(g_in, 0, bytes);  /* nothing flowed back (shared buffer) */
+  else memcpy(g_in, zc_run_grad(r, from), bytes);
   return TRUE;
 }
 
@@ -278,7 +336,7 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
   gsize n = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-    int w = nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
+    int w = zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
     n += zc_param(net, w)->numel;
   }
   return n;
@@ -286,7 +344,7 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
 
 static ZcParam *layer_weight(const ZcNet *net, guint i) {
   ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-  return zc_param(net, nd->op == ZC_OP_CONV ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
+  return zc_param(net, zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
 }
 
 /* W[i] = W0[i] + h v[i] over all layer weights; or read the gradients into out. */
@@ -362,8 +420,15 @@ const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node) {
   if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
   return zc_run_val(ws->run, node);
 }
+void zc_net_keep_grad(ZcNet *net, int node) {
+  g_return_if_fail(node >= 0 && node < (int) net->nodes->len);
+  zc_node(net, node)->keep_grad = TRUE;
+}
+void zc_net_keep_all_grads(ZcNet *net, gboolean on) { net->keep_all = on; }
+
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node) {
   if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
+  if (!grad_kept(net, zc_node(net, node))) return NULL;
   return zc_run_grad(ws->run, node);
 }
 int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws) { return current(net, ws) ? ws->batch : 0; }
@@ -392,7 +457,15 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
   L->depth = index;
   L->role = n->role;
   int w, b;
-  if (n->op == ZC_OP_CONV) {
+  if (n->op == ZC_OP_CONVT) {
+    ZcConvAttr *a = n->attr;
+    L->kind = ZC_LAYER_CONV_TRANSPOSE;
+    L->out_channels = a->in_c; L->in_channels = a->s.out_channels; L->groups = 1;
+    L->kh = a->s.kh; L->kw = a->s.kw;
+    L->out_spatial = (gsize) a->in_h * a->in_w;
+    w = a->w; b = a->b;
+    L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
+  } else if (n->op == ZC_OP_CONV) {
     ZcConvAttr *a = n->attr;
     L->kind = ZC_LAYER_CONV;
     L->out_channels = a->s.out_channels; L->in_channels = a->in_c; L->groups = a->s.groups;

@@ -8,6 +8,8 @@ ZcWorkspace *zc_workspace_new(int n_threads) {
   ZcWorkspace *ws = g_new0(ZcWorkspace, 1);
   ws->threads = MAX(1, n_threads);
   ws->run = g_new0(ZcRun, 1);
+  static guint64 next_serial = 1;
+  ws->serial = __atomic_fetch_add(&next_serial, 1, __ATOMIC_RELAXED);
   /* Our own partition parallelises; OpenBLAS must not split (or reorder) a GEMM. */
   openblas_set_num_threads(1);
   return ws;

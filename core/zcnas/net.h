@@ -13,10 +13,12 @@
  * that is reused across networks: it grows to the largest (network, batch) it has seen
  * and then allocates nothing more.  A workspace holds the state of ONE run at a time: a
  * forward of another network (or another batch size) invalidates what an earlier forward
- * left there, and zc_net_backward* refuses to run on stale values.
+ * left there, and zc_net_backward* refuses to run on stale values.  Likewise only the
+ * workspace of a network's latest forward holds readable results of that network.
  *
- * Memory: every node keeps its value and gradient for the whole run (hooks may read any
- * of them), so the arena is about 2 x (sum of activation sizes) x batch plus scratch.
+ * Memory: every node keeps its value for the whole run (hooks may read any of them);
+ * gradients keep a buffer only where hooks read them (see zc_net_grad), the rest share
+ * memory by lifetime during the backward.
  *
  * Threads: a network and a workspace are used by one thread at a time; separate
  * (network, workspace) pairs may run concurrently in one process.
@@ -31,11 +33,12 @@
  *
  * Typical use
  * -----------
+ *   ZcWorkspace *ws = zc_workspace_new(1);              (once per worker)
  *   ZcNet *net = zc_net_new(ZC_F32);
  *   int x = zc_net_input(net, 3, 32, 32);
- *   int c = zc_net_conv2d(net, x, 16, 3, 1, 1, 1, FALSE, err);   (3x3, stride 1, pad 1)
+ *   int c = zc_net_conv2d(net, x, 16, 3, 1, 1, FALSE, err);   (3x3, stride 1, pad 1)
  *   ...
- *   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, seed);
+ *   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1.0, seed);
  *   zc_net_forward(net, ws, images, 64, err);
  *   zc_net_backward_loss(net, ws, ZC_LOSS_CE, labels, &loss, 0, err);
  *   for (guint i = 0; i < zc_net_n_layers(net); i++) { zc_net_layer(net, ws, i, &L); ... } */
@@ -90,7 +93,8 @@ int zc_net_input(ZcNet *net, int c, int h, int w);        /* image input, (C,H,W
 int zc_net_input_tokens(ZcNet *net, int t, int c);        /* token input, (T,C) */
 int zc_net_input_vector(ZcNet *net, int c);               /* vector input, (C) */
 
-/* Full conv2d hyper-parameters; weight [out_c, in_c/groups, kh, kw] as PyTorch. */
+/* Full conv2d hyper-parameters; weight [out_c, in_c/groups, kh, kw] as PyTorch.  Zero
+ * stride, dilation or groups mean 1. */
 typedef struct {
   int out_channels;
   int kh, kw;
@@ -103,6 +107,11 @@ typedef struct {
 int zc_net_conv2d_spec(ZcNet *net, int x, const ZcConvSpec *spec, GError **error);
 /* Square kernel, same stride/padding in both directions, dilation 1, groups 1. */
 int zc_net_conv2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, gboolean bias, GError **error);
+
+/* Transposed conv (PyTorch ConvTranspose2d, groups 1, dilation 1): weight [in_c, out_c, k, k],
+ * output (H-1)*stride - 2*pad + k + output_pad; 0 <= output_pad < stride. */
+int zc_net_conv_transpose2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, int output_pad, gboolean bias,
+                            GError **error);
 
 /* y = x W^T + b over the last dimension: (C) -> (out) or (T,C) -> (T,out). */
 int zc_net_linear(ZcNet *net, int x, int out_features, gboolean bias, GError **error);
@@ -117,6 +126,11 @@ int zc_net_layernorm(ZcNet *net, int x, double eps, gboolean affine, GError **er
 int zc_net_relu(ZcNet *net, int x, GError **error);
 int zc_net_gelu(ZcNet *net, int x, GError **error);       /* exact: x * Phi(x) */
 int zc_net_softmax(ZcNet *net, int x, GError **error);    /* over the last dimension */
+/* LeakyReLU (x > 0 ? x : slope x), tanh, sigmoid: TransNAS decoders.  Not in the
+ * activation walk (zc_net_act), which lists ReLU and GELU nodes. */
+int zc_net_leaky_relu(ZcNet *net, int x, double slope, GError **error);
+int zc_net_tanh(ZcNet *net, int x, GError **error);
+int zc_net_sigmoid(ZcNet *net, int x, GError **error);
 
 /* Multi-head self-attention on (T,E), built from three nodes: linear qkv (E -> 3*heads*
  * head_dim, bias = qkv_bias, role "qkv"), the attention core (scale head_dim^-0.5) and
@@ -292,9 +306,14 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
 gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, guint flags, GError **error);
 
 /* Values and gradients of the last run (batch x per-sample shape, net dtype); NULL when
- * the workspace holds no current run of this net.  After a backward the gradient of every
- * node up to the output is valid (zero where no gradient flows), the input's only with
- * zc_net_set_input_grad(TRUE). */
+ * the workspace holds no current run of this net.
+ * Gradients: to save memory, only some nodes keep theirs after a backward -- the input
+ * (meaningful with zc_net_set_input_grad(TRUE)), the output, conv/linear outputs, tagged
+ * nodes, and nodes marked with zc_net_keep_grad() (call before the forward); the others
+ * share buffers during the backward and zc_net_grad() returns NULL for them.  Kept
+ * gradients up to the output are valid after a backward (zero where nothing flows). */
+void zc_net_keep_grad(ZcNet *net, int node);
+void zc_net_keep_all_grads(ZcNet *net, gboolean on);
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node);
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node);
 int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
@@ -322,9 +341,9 @@ gsize zc_net_n_layer_weights(const ZcNet *net);
 
 /* ------------------------------------------------------------------ hooks ---------- */
 
-typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR } ZcLayerKind;
+typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR, ZC_LAYER_CONV_TRANSPOSE } ZcLayerKind;
 
-/* One weight layer (conv2d or linear) in execution order. */
+/* One weight layer (conv2d, transposed conv or linear) in execution order. */
 typedef struct {
   int node;
   guint depth;              /* index among weight layers, 0-based, execution order */

@@ -120,6 +120,76 @@ static void test_depthwise_forward_reference(void **state) {
   finish(net, 3, 7);
 }
 
+static void test_conv_transpose(void **state) {
+  /* shape, forward against the scatter definition, FD backward */
+  ZcNet *net = zc_net_new(ZC_F64);
+  int x = zc_net_input(net, 3, 4, 5);
+  int c = zc_net_conv_transpose2d(net, x, 2, 3, 2, 1, 1, TRUE, NULL);
+  ZcShape sh;
+  zc_net_shape(net, c, &sh);
+  assert_int_equal(sh.dims[0], 2);
+  assert_int_equal(sh.dims[1], 3 * 2 - 2 + 3 + 1);
+  assert_int_equal(sh.dims[2], 4 * 2 - 2 + 3 + 1);
+  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 8);
+  ZcWorkspace *ws = zc_workspace_new(2);
+  double *in = tu_randn(ZC_F64, 2 * 60, 8, 0);
+  assert_true(zc_net_forward(net, ws, in, 2, NULL));
+  ZcLayerInfo L;
+  zc_net_layer(net, ws, 0, &L);
+  assert_int_equal(L.kind, ZC_LAYER_CONV_TRANSPOSE);
+  assert_int_equal(L.out_channels, 2);
+  assert_int_equal(L.in_channels, 3);
+  const double *W = L.weight, *b = L.bias, *y = zc_net_value(net, ws, c);
+  const int Ho = sh.dims[1], Wo = sh.dims[2];
+  for (int n = 0; n < 2; n++) {
+    double ref[2 * 8 * 10] = {0};
+    for (int o = 0; o < 2; o++)
+      for (int p = 0; p < Ho * Wo; p++) ref[o * Ho * Wo + p] = b[o];
+    for (int ci = 0; ci < 3; ci++)
+      for (int ih = 0; ih < 4; ih++)
+        for (int iw = 0; iw < 5; iw++)
+          for (int o = 0; o < 2; o++)
+            for (int i = 0; i < 3; i++)
+              for (int j = 0; j < 3; j++) {
+                int oh = ih * 2 - 1 + i, ow = iw * 2 - 1 + j;
+                if (oh < 0 || oh >= Ho || ow < 0 || ow >= Wo) continue;
+                ref[(o * Ho + oh) * Wo + ow] += W[((ci * 2 + o) * 3 + i) * 3 + j] * in[n * 60 + (ci * 4 + ih) * 5 + iw];
+              }
+    for (int k = 0; k < 2 * Ho * Wo; k++) assert_true(fabs(ref[k] - y[n * 2 * Ho * Wo + k]) < 1e-12);
+  }
+  g_free(in);
+  zc_workspace_free(ws);
+  finish(net, 3, 9);
+}
+
+static void test_decoder_ops(void **state) {
+  /* TransNAS-style decoder: conv-BN-LeakyReLU, deconv-BN-LeakyReLU, conv-tanh; and sigmoid */
+  ZcNet *net = zc_net_new(ZC_F64);
+  int x = zc_net_input(net, 3, 3, 3);
+  int a = zc_net_leaky_relu(net, zc_net_batchnorm(net, zc_net_conv2d(net, x, 4, 3, 1, 1, FALSE, NULL), TRUE, NULL), 0.2, NULL);
+  int b = zc_net_leaky_relu(net, zc_net_batchnorm(net, zc_net_conv_transpose2d(net, a, 3, 3, 2, 1, 1, FALSE, NULL), TRUE, NULL), 0.2, NULL);
+  int c = zc_net_tanh(net, zc_net_conv2d(net, b, 2, 3, 1, 1, TRUE, NULL), NULL);
+  zc_net_sigmoid(net, c, NULL);
+  ZcShape sh;
+  zc_net_shape(net, b, &sh);
+  assert_int_equal(sh.dims[1], 6);
+  finish(net, 3, 12);
+  /* forward values */
+  net = zc_net_new(ZC_F64);
+  x = zc_net_input_vector(net, 3);
+  int l = zc_net_leaky_relu(net, x, 0.2, NULL);
+  int t = zc_net_tanh(net, x, NULL);
+  int s = zc_net_sigmoid(net, x, NULL);
+  ZcWorkspace *ws = zc_workspace_new(1);
+  double in[3] = {-2, 0.5, 3};
+  zc_net_forward(net, ws, in, 1, NULL);
+  const double *lv = zc_net_value(net, ws, l), *tv = zc_net_value(net, ws, t), *sv = zc_net_value(net, ws, s);
+  assert_true(lv[0] == -0.4 && lv[1] == 0.5);
+  assert_true(fabs(tv[2] - tanh(3)) < 1e-15 && fabs(sv[0] - 1 / (1 + exp(2))) < 1e-15);
+  zc_workspace_free(ws);
+  zc_net_free(net);
+}
+
 static void test_linear(void **state) {
   ZcNet *net = zc_net_new(ZC_F64);
   int x = zc_net_input_vector(net, 5);
@@ -446,6 +516,8 @@ int main(void) {
     cmocka_unit_test(test_conv_variants),
     cmocka_unit_test(test_conv_forward_reference),
     cmocka_unit_test(test_depthwise_forward_reference),
+    cmocka_unit_test(test_conv_transpose),
+    cmocka_unit_test(test_decoder_ops),
     cmocka_unit_test(test_linear),
     cmocka_unit_test(test_batchnorm_modes),
     cmocka_unit_test(test_batchnorm_forward_and_running),
