@@ -44,7 +44,8 @@ gboolean zc_cli_parse(GOptionContext *ctx, int *argc, char ***argv) {
 
 int zc_cli_status_for(const GError *error) {
   if (error && error->domain == ZC_ERROR &&
-      (error->code == ZC_ERROR_CONFIG || error->code == ZC_ERROR_PARSE || error->code == ZC_ERROR_PLUGIN))
+      (error->code == ZC_ERROR_CONFIG || error->code == ZC_ERROR_PARSE || error->code == ZC_ERROR_PLUGIN ||
+       error->code == ZC_ERROR_UNSUPPORTED))
     return ZC_EXIT_USAGE;
   return ZC_EXIT_FAILURE;
 }
