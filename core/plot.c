@@ -63,7 +63,14 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
         double x = truth[(gsize)i * t->n_bench + b], y = scores[(gsize)i * t->n_cols + c];
         if (isfinite(x) && isfinite(y)) g_string_append_printf(d, "%.10g %.10g\n", x, y);
       }
-      if (d->len == 0) g_string_append(d, "nan nan\n");
+      if (d->len == 0) {   /* nothing to draw; an empty plot would stop the script */
+        g_string_free(d, TRUE);
+        g_free(png);
+        g_free(dat);
+        g_free(sc);
+        g_free(sb);
+        continue;
+      }
       write_data(dat, d);
       g_ptr_array_add(data_files, g_strdup(dat));
       char *out = g_build_filename(absdir, png, NULL);
@@ -99,8 +106,9 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
     for (guint c = 0; c < t->n_cols; c++) {
       const ZcStatInterval *v = zc_corr_cell(t, c, b, 0);
       char *label = safe_name(t->cols[c]);
-      g_string_append_printf(d, "%u \"%s\" %.10g %.10g %.10g\n", c, label, v->estimate,
-                             isnan(v->lo) ? v->estimate : v->lo, isnan(v->hi) ? v->estimate : v->hi);
+      double e = isnan(v->estimate) ? 0.0 : v->estimate;   /* n/a: an empty bar */
+      g_string_append_printf(d, "%u \"%s%s\" %.10g %.10g %.10g\n", c, label, isnan(v->estimate) ? " (n/a)" : "", e,
+                             isnan(v->lo) ? e : v->lo, isnan(v->hi) ? e : v->hi);
       g_free(label);
     }
     write_data(dat, d);
