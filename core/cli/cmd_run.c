@@ -14,7 +14,7 @@ static void on_signal(int sig) {
     signal(sig, SIG_DFL);
     raise(sig);
   }
-  stop_requested = 1;
+  stop_requested = sig;
 }
 
 int zc_cmd_run(int argc, char **argv) {
@@ -64,7 +64,7 @@ int zc_cmd_run(int argc, char **argv) {
     sigaction(SIGTERM, &sa, &old_term);
     if (!p || !zc_run_pipeline(reg, p, &st, &err)) {
       status = zc_cli_fail(zc_cli_status_for(err), err);
-      if (stop_requested) status = 130;   /* 128 + SIGINT, as a shell reports it */
+      if (stop_requested) status = 128 + stop_requested;   /* as a shell reports the signal */
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
