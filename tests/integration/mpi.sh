@@ -21,6 +21,7 @@ CFG
 "$ZCNAS" run "$T/toy.cfg" $PP --no-cache -o "$T/one" -q > "$T/one.txt"
 mpirun -np 2 "$ZCNAS" run "$T/toy.cfg" $PP --cache "$T/c.sqlite" -o "$T/two" > "$T/two.txt" 2> "$T/err" \
   || fail "mpirun -np 2 failed"
+[ "$(grep -c "proxy scores computed" "$T/err")" -eq 1 ] || fail "not one run shared by 2 ranks"
 grep -q "zcnas: 64 proxy scores computed, 0 from the cache" "$T/err" || fail "rank 0 did not collect every score"
 for f in scores.csv correlations.csv; do cmp -s "$T/one/$f" "$T/two/$f" || fail "2 ranks: $f differs from 1 process"; done
 [ "$(grep -v '^results:' "$T/one.txt")" = "$(grep -v '^results:' "$T/two.txt")" ] || fail "2 ranks: stdout differs"
