@@ -1,21 +1,40 @@
 /* zcnas run: the experiment described by a pipeline file. */
 #include "config.h"
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <zcnas/run.h>
 #include "cli.h"
 
+static volatile gint stop_requested;
+
+static void on_signal(int sig) {
+  if (stop_requested) {
+    /* a second Ctrl-C: stop now (finished scores are already in the cache) */
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  stop_requested = sig;
+}
+
 int zc_cmd_run(int argc, char **argv) {
   ZcCliCommon common = {0};
-  char *out = NULL;
+  char *out = NULL, *cache = NULL;
   gint jobs = 0;
+  gboolean no_cache = FALSE;
   GOptionEntry entries[] = {
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results to DIR (overrides output.dir)", "DIR"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker count (overrides jobs; results do not depend on it)", "N"},
+    {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (overrides cache; default: the user's cache)",
+     "FILE"},
+    {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
     {NULL},
   };
   GOptionContext *ctx = g_option_context_new("FILE.cfg");
   g_option_context_set_summary(ctx, "Run the experiment of a libconfig pipeline file.  Any setting can be\n"
-                                    "overridden with --set PATH=VALUE, e.g. --set searcher.budget=20.\n"
+                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20.\n"
+                                    "Scores are cached: a rerun, or a run stopped with Ctrl-C, goes on where it\n"
+                                    "stopped.  Under mpirun (--with-mpi builds) the ranks share the work.\n"
                                     "Pipelines shipped with zcnas are in " ZC_DATADIR "/pipelines.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   zc_cli_common_add(ctx, &common);
@@ -23,17 +42,39 @@ int zc_cmd_run(int argc, char **argv) {
   if (!zc_cli_parse(ctx, &argc, &argv)) status = ZC_EXIT_USAGE;
   else if (argc != 2) status = zc_cli_usage("run", "give exactly one pipeline file");
   else if (jobs < 0) status = zc_cli_usage("run", "--jobs must be positive");
+  else if (no_cache && cache) status = zc_cli_usage("run", "give --cache or --no-cache, not both");
   if (status == ZC_EXIT_OK) {
     GError *err = NULL;
+    gboolean mpi = zc_run_mpi_init(&argc, &argv);
     ZcRegistry *reg = zc_cli_registry(&common);
     ZcPipeline *p = zc_cli_pipeline(argv[1], &common, NULL, &err);
-    ZcRunSettings st = {.out_dir = out, .jobs = jobs, .quiet = common.quiet, .report = stdout};
-    if (!p || !zc_run_pipeline(reg, p, &st, &err)) status = zc_cli_fail(zc_cli_status_for(err), err);
+    ZcRunSettings st = {.out_dir = out,
+                        .jobs = jobs,
+                        .quiet = common.quiet || zc_run_mpi_rank() > 0,
+                        .report = stdout,
+                        .cache_path = cache,
+                        .no_cache = no_cache,
+                        .cancel = &stop_requested};
+    stop_requested = 0;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if (!p || !zc_run_pipeline(reg, p, &st, &err)) {
+      status = zc_cli_fail(zc_cli_status_for(err), err);
+      if (stop_requested) status = 128 + stop_requested;   /* as a shell reports the signal */
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     g_clear_error(&err);
     zc_pipeline_free(p);
     zc_registry_free(reg);
+    if (mpi) zc_run_mpi_finalize();
   }
   g_free(out);
+  g_free(cache);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

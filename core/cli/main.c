@@ -17,6 +17,7 @@ static const struct {
   {"score", zc_cmd_score, "score architectures with proxies, CSV on stdout"},
   {"arch", zc_cmd_arch, "list, sample or look up architectures of a space, CSV on stdout"},
   {"plugins", zc_cmd_plugins, "list the plugins found"},
+  {"cache", zc_cmd_cache, "statistics, export and compaction of the score cache"},
 };
 
 static void usage(FILE *out) {

@@ -1,10 +1,21 @@
 /* zcnas — running the experiment a pipeline describes.
  *
- *   experiment = "search";   searcher asks, proxies score, searcher is told; scores.csv
- *                            lists every candidate, the table on stdout the best ones.
+ *   experiment = "search";     a searcher asks, proxies score, the searcher is told;
+ *                              scores.csv lists every candidate, stdout the best ones.
+ *   experiment = "correlate";  a sample of a benchmark's architectures is scored and each
+ *                              proxy's ranking compared with the ground truth (Spearman,
+ *                              Kendall, Pearson, precision at top-k %, bootstrap intervals);
+ *                              see docs/experiments.md.
  * The core's own groups:
- *   data   = { spec = "cifar10:PATH"; batch = 64; };
- *   output = { dir = "zcnas-out"; top = 10; }; */
+ *   data       = { spec = "cifar10:PATH"; batch = 64; };
+ *   output     = { dir = "zcnas-out"; top = 10; bootstrap = 1000; level = 0.95;
+ *                  precision = [5, 10]; plots = true; };
+ *   sample     = { count = 100; seed = 0; };                  (correlate; count 0: all)
+ *   benchmark  = { table = "FILE.csv"; key = "arch_str"; metric = "cifar10_val_acc"; };
+ *   benchmarks = ( { ... }, { ... } );
+ *   cache      = "FILE.sqlite";                              (default: the user's cache)
+ * Scores go through the score cache (<zcnas/cache.h>): a rerun reuses them, and a run
+ * killed at any moment resumes where it stopped. */
 #ifndef ZC_RUN_H
 #define ZC_RUN_H
 #include <stdio.h>
@@ -18,12 +29,20 @@ G_BEGIN_DECLS
 
 extern const ZcOption zc_data_schema[];
 extern const ZcOption zc_output_schema[];
+extern const ZcOption zc_sample_schema[];
+extern const ZcOption zc_benchmark_schema[];
 
 typedef struct {
-  const char *out_dir;   /* overrides output.dir when not NULL */
-  int jobs;              /* workers; 0: the pipeline's `jobs`, default 1 */
-  gboolean quiet;
-  FILE *report;          /* where the result table goes (stdout) */
+  const char *out_dir;     /* overrides output.dir when not NULL */
+  int jobs;                /* workers; 0: the pipeline's `jobs`, default 1 */
+  gboolean quiet;          /* no progress, no warnings */
+  FILE *report;            /* where the result table goes (stdout) */
+  const char *cache_path;  /* overrides the pipeline's `cache` when not NULL */
+  gboolean no_cache;       /* score everything, read and write no cache */
+  /* Set (to non-zero) from a signal handler to stop: workers finish the architecture
+   * they are on, finished scores are written to the cache, and the run fails with
+   * ZC_ERROR_FAILED "interrupted ...".  May be NULL. */
+  const volatile gint *cancel;
 } ZcRunSettings;
 
 /* The dataset of a resolved `data` group (NULL when data.spec is empty); relative paths
@@ -34,6 +53,16 @@ int zc_run_default_threads(int jobs);
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *settings,
                          GError **error);
+
+/* Open MPI scale-out (./configure --with-mpi).  Under mpirun, rank 0 owns the cache and
+ * the outputs and deals architectures out to the other ranks as they become free; the
+ * results equal those of one process.  Without MPI, or outside mpirun, these do nothing
+ * (init returns FALSE). */
+gboolean zc_run_mpi_init(int *argc, char ***argv);
+/* This process's rank (0 without MPI) and the number of ranks (1 without MPI). */
+int zc_run_mpi_rank(void);
+int zc_run_mpi_size(void);
+void zc_run_mpi_finalize(void);
 
 G_END_DECLS
 #endif

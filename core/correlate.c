@@ -1,0 +1,194 @@
+/* experiment = "correlate": score a seeded sample of the architectures a benchmark
+ * covers and measure how well each proxy ranks them (see docs/experiments.md). */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <zcnas/error.h>
+#include <zcnas/rng.h>
+#include "benchmark.h"
+#include "experiment.h"
+#include "plot.h"
+#include "ranks.h"
+#include "report.h"
+#include "workers.h"
+
+#define SAMPLE_STREAM G_GUINT64_CONSTANT(0x73616d706c65)   /* "sample" */
+
+/* Rows of the first benchmark that every other benchmark covers, in file order. */
+static GArray *candidates(GPtrArray *benchmarks) {
+  const ZcBenchmark *first = g_ptr_array_index(benchmarks, 0);
+  GArray *rows = g_array_new(FALSE, FALSE, sizeof(guint64));
+  for (gsize i = 0; i < zc_table_n_rows(first->table); i++) {
+    gboolean all = TRUE;
+    for (guint b = 1; b < benchmarks->len && all; b++)
+      all = zc_table_find(((ZcBenchmark *)g_ptr_array_index(benchmarks, b))->table, zc_table_key(first->table, i)) >= 0;
+    guint64 v = i;
+    if (all) g_array_append_val(rows, v);
+  }
+  return rows;
+}
+
+static gint cmp_u64(gconstpointer a, gconstpointer b) {
+  guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* `count` of the candidate rows (0 or more than there are: all), drawn by a seeded
+ * shuffle and kept in table order. */
+static void draw(GArray *rows, guint64 count, guint64 seed) {
+  if (count == 0 || count >= rows->len) return;
+  ZcRng rng;
+  zc_rng_init(&rng, seed, SAMPLE_STREAM);
+  zc_rng_shuffle_u64(&rng, (guint64 *)(void *)rows->data, rows->len);
+  g_array_set_size(rows, (guint)count);
+  g_array_sort(rows, cmp_u64);
+}
+
+static char *describe_space(ZcSpace *space) {
+  char *canon = zc_options_canonical(zc_space_options(space));
+  char *s = g_strdup_printf("%s {%s}", zc_space_name(space), canon);
+  g_free(canon);
+  return s;
+}
+
+gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
+  config_setting_t *space_s = zc_run_require(ctx, "correlate", "space", error);
+  config_setting_t *proxies_s = space_s ? zc_run_require(ctx, "correlate", "proxies", error) : NULL;
+  if (!proxies_s) return FALSE;
+  const ZcRunSettings *st = ctx->st;
+  ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
+                            ctx->cache, st->quiet, st->cancel};
+  ZcEvaluator *ev = zc_evaluator_new(&setup, error);
+  if (!ev) return FALSE;
+  if (!ctx->leader) {
+    gboolean served = zc_mpi_serve(ev, error);
+    zc_evaluator_free(ev);
+    return served;
+  }
+  ZcSpace *space = zc_evaluator_space(ev);
+  const ZcScoreLayout *layout = zc_evaluator_layout(ev);
+  guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;
+  ZcOptions *sample = zc_options_resolve(zc_sample_schema, zc_pipeline_lookup(ctx->p, "sample"), "sample", NULL, error);
+  GPtrArray *benchmarks = sample ? zc_benchmarks_load(ctx, space, st->quiet, error) : NULL;
+  if (!benchmarks) {
+    zc_options_free(sample);
+    zc_evaluator_free(ev);
+    return FALSE;
+  }
+  guint nb = benchmarks->len;
+  gint64 sseed = zc_options_int(sample, "seed");
+  guint64 sample_seed = sseed < 0 ? ctx->seed : (guint64)sseed;
+  GArray *rows = candidates(benchmarks);
+  guint n_candidates = rows->len;
+  draw(rows, (guint64)zc_options_int(sample, "count"), sample_seed);
+  guint n = rows->len;
+  gboolean ok = TRUE;
+  if (n < 2) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: the benchmarks have %u architectures in common: too few to correlate",
+                ctx->file, n);
+    ok = FALSE;
+  }
+  const ZcBenchmark *first = g_ptr_array_index(benchmarks, 0);
+  const char **genotypes = g_new0(const char *, n + 1);
+  double *truth = g_new(double, (gsize)n * nb + 1);
+  char **bench_names = g_new0(char *, nb + 1);
+  for (guint b = 0; b < nb; b++) bench_names[b] = ((ZcBenchmark *)g_ptr_array_index(benchmarks, b))->name;
+  for (guint i = 0; i < n; i++) {
+    gsize r = (gsize)g_array_index(rows, guint64, i);
+    genotypes[i] = zc_table_key(first->table, r);
+    for (guint b = 0; b < nb; b++) {
+      const ZcBenchmark *bm = g_ptr_array_index(benchmarks, b);
+      gssize row = b == 0 ? (gssize)r : zc_table_find(bm->table, genotypes[i]);
+      truth[(gsize)i * nb + b] = zc_table_value(bm->table, (gsize)row, 0);
+    }
+  }
+  double *scores = g_new(double, (gsize)n * ns + 1);
+  ZcStatus *status = g_new(ZcStatus, (gsize)n * np + 1);
+  if (ok) ok = zc_evaluator_run(ev, genotypes, n, scores, status, "correlate", error);
+  guint64 cached = 0, computed = 0;
+  zc_evaluator_counts(ev, &cached, &computed);
+  if (!st->quiet)
+    fprintf(stderr, "zcnas: %" G_GUINT64_FORMAT " proxy scores computed, %" G_GUINT64_FORMAT " from the cache%s\n",
+            computed, cached, ctx->cache ? "" : " (cache off)");
+  ZcCorrTable *table = NULL;
+  if (ok) {
+    const gint64 *pct = NULL;
+    guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
+    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, pct, n_prec,
+                                  (guint)zc_options_int(ctx->output_opts, "bootstrap"),
+                                  zc_options_float(ctx->output_opts, "level"), ctx->seed, error);
+    ok = table != NULL;
+  }
+  char **plots = NULL;
+  if (ok) {
+    char *path = g_build_filename(ctx->dir, "scores.csv", NULL);
+    ok = zc_report_scores_csv(path, genotypes, n, layout, scores, status, np, bench_names, nb, truth, error);
+    g_free(path);
+  }
+  if (ok) {
+    char *path = g_build_filename(ctx->dir, "correlations.csv", NULL);
+    ok = zc_report_correlations_csv(path, table, error);
+    g_free(path);
+  }
+  if (ok && zc_options_bool(ctx->output_opts, "plots"))
+    plots = zc_plot_correlate(ctx->dir, table, scores, layout->direction, truth, n, st->quiet);
+  if (ok) {
+    GString *proxies = g_string_new(NULL);
+    for (guint j = 0; j < np; j++) g_string_append_printf(proxies, "%s%s", j ? ", " : "", zc_evaluator_proxy_name(ev, j));
+    char *space_desc = describe_space(space);
+    const char **tables = g_new0(const char *, nb + 1), **hashes = g_new0(const char *, nb + 1),
+               **metrics = g_new0(const char *, nb + 1);
+    for (guint b = 0; b < nb; b++) {
+      const ZcBenchmark *bm = g_ptr_array_index(benchmarks, b);
+      tables[b] = bm->path;
+      hashes[b] = bm->sha256;
+      metrics[b] = bm->metric;
+    }
+    ZcReportInfo info = {
+      .pipeline = ctx->file,
+      .space = space_desc,
+      .proxies = proxies->str,
+      .n_archs = n,
+      .n_candidates = n_candidates,
+      .sample_seed = sample_seed,
+      .seed = ctx->seed,
+      .data_spec = ctx->dataset ? zc_dataset_spec(ctx->dataset) : "",
+      .data_hash = ctx->dataset ? zc_dataset_content_hash(ctx->dataset) : "none",
+      .batch = ctx->batch,
+      .n_bench = nb,
+      .bench_tables = tables,
+      .bench_hashes = hashes,
+      .bench_metrics = metrics,
+      .plots = (const char *const *)plots,
+    };
+    char *json = g_build_filename(ctx->dir, "correlations.json", NULL);
+    char *md = g_build_filename(ctx->dir, "report.md", NULL);
+    ok = zc_report_correlations_json(json, table, &info, error) && zc_report_markdown(md, table, &info, error);
+    if (ok) {
+      FILE *out = st->report ? st->report : stdout;
+      fprintf(out, "correlate: %u architectures of %s, proxies %s\n", n, zc_space_name(space), proxies->str);
+      zc_report_print(out, table);
+      fprintf(out, "results: %s\n", ctx->dir);
+    }
+    g_free(json);
+    g_free(md);
+    g_free(tables);
+    g_free(hashes);
+    g_free(metrics);
+    g_free(space_desc);
+    g_string_free(proxies, TRUE);
+  }
+  g_strfreev(plots);
+  zc_corr_table_free(table);
+  g_free(scores);
+  g_free(status);
+  g_free(bench_names);
+  g_free(truth);
+  g_free(genotypes);
+  g_array_unref(rows);
+  g_ptr_array_unref(benchmarks);
+  zc_options_free(sample);
+  zc_evaluator_free(ev);
+  return ok;
+}

@@ -1,0 +1,192 @@
+/* gnuplot plots of a correlate run.  See plot.h. */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "plot.h"
+
+static char *safe_name(const char *s) {
+  char *out = g_strdup(s);
+  for (char *c = out; *c; c++)
+    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') *c = '_';
+  return out;
+}
+
+/* gnuplot single-quoted string: ' doubles */
+static void quoted(GString *s, const char *text) {
+  g_string_append_c(s, '\'');
+  for (const char *c = text; *c; c++) {
+    if (*c == '\'') g_string_append_c(s, '\'');
+    g_string_append_c(s, *c);
+  }
+  g_string_append_c(s, '\'');
+}
+
+static const char *gnuplot_program(void) {
+  const char *env = g_getenv("ZCNAS_GNUPLOT");
+  return env ? env : ZC_GNUPLOT;
+}
+
+static gboolean write_data(const char *path, GString *s) {
+  gboolean ok = g_file_set_contents(path, s->str, -1, NULL);
+  g_string_free(s, TRUE);
+  return ok;
+}
+
+char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *scores, const gint8 *direction,
+                         const double *truth, guint n, gboolean quiet) {
+  GPtrArray *pngs = g_ptr_array_new_with_free_func(g_free);
+  const char *prog = gnuplot_program();
+  if (!prog || !*prog || !g_file_test(prog, G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!quiet) fprintf(stderr, "zcnas: warning: gnuplot not found: no plots drawn\n");
+    g_ptr_array_add(pngs, NULL);
+    return (char **)g_ptr_array_free(pngs, FALSE);
+  }
+  char *tmp = g_dir_make_tmp("zcnas-plot-XXXXXX", NULL);
+  if (!tmp) {
+    g_ptr_array_add(pngs, NULL);
+    return (char **)g_ptr_array_free(pngs, FALSE);
+  }
+  char *cwd = g_get_current_dir();
+  char *absdir = g_path_is_absolute(dir) ? g_strdup(dir) : g_build_filename(cwd, dir, NULL);
+  g_free(cwd);
+  GString *gp = g_string_new("set terminal pngcairo size 640,480 noenhanced\nset grid\nset key off\n");
+  GPtrArray *data_files = g_ptr_array_new_with_free_func(g_free);
+  for (guint c = 0; c < t->n_cols; c++)
+    for (guint b = 0; b < t->n_bench; b++) {
+      char *sc = safe_name(t->cols[c]), *sb = safe_name(t->bench[b]);
+      char *png = g_strdup_printf("scatter-%s-%s.png", sc, sb);
+      char *dat = g_strdup_printf("%s/scatter-%u-%u.dat", tmp, c, b);
+      GString *d = g_string_new(NULL);
+      for (guint i = 0; i < n; i++) {
+        double x = truth[(gsize)i * t->n_bench + b], y = scores[(gsize)i * t->n_cols + c];
+        if (isfinite(x) && isfinite(y)) g_string_append_printf(d, "%.10g %.10g\n", x, y);
+      }
+      if (d->len == 0) {   /* nothing to draw; an empty plot would stop the script */
+        g_string_free(d, TRUE);
+        g_free(png);
+        g_free(dat);
+        g_free(sc);
+        g_free(sb);
+        continue;
+      }
+      write_data(dat, d);
+      g_ptr_array_add(data_files, g_strdup(dat));
+      char *out = g_build_filename(absdir, png, NULL);
+      g_string_append(gp, "set output ");
+      quoted(gp, out);
+      char *title = g_strdup_printf("%s vs %s: Spearman %.3f (%s)", t->cols[c], t->bench[b],
+                                    zc_corr_cell(t, c, b, 0)->estimate,
+                                    direction[c] < 0 ? "lower is better" : "higher is better");
+      g_string_append(gp, "\nset title ");
+      quoted(gp, title);
+      g_string_append(gp, "\nset xlabel ");
+      quoted(gp, t->bench[b]);
+      g_string_append(gp, "\nset ylabel ");
+      quoted(gp, t->cols[c]);
+      g_string_append(gp, "\nplot ");
+      quoted(gp, dat);
+      g_string_append(gp, " using 1:2 with points pt 7 ps 0.5 lc rgb '#1f77b4'\nunset output\n");
+      g_ptr_array_add(pngs, png);
+      g_free(title);
+      g_free(out);
+      g_free(dat);
+      g_free(sc);
+      g_free(sb);
+    }
+  /* ρ with its interval, one chart per benchmark */
+  g_string_append(gp, "unset xlabel\nset ylabel 'Spearman rho'\nset yrange [-1:1]\nset style fill solid 0.6\n"
+                      "set boxwidth 0.6\nset xtics rotate by -30\nset xzeroaxis\n");
+  for (guint b = 0; b < t->n_bench; b++) {
+    char *sb = safe_name(t->bench[b]);
+    char *png = g_strdup_printf("spearman-%s.png", sb);
+    char *dat = g_strdup_printf("%s/rho-%u.dat", tmp, b);
+    GString *d = g_string_new(NULL);
+    for (guint c = 0; c < t->n_cols; c++) {
+      const ZcStatInterval *v = zc_corr_cell(t, c, b, 0);
+      char *label = safe_name(t->cols[c]);
+      double e = isnan(v->estimate) ? 0.0 : v->estimate;   /* n/a: an empty bar */
+      g_string_append_printf(d, "%u \"%s%s\" %.10g %.10g %.10g\n", c, label, isnan(v->estimate) ? " (n/a)" : "", e,
+                             isnan(v->lo) ? e : v->lo, isnan(v->hi) ? e : v->hi);
+      g_free(label);
+    }
+    write_data(dat, d);
+    g_ptr_array_add(data_files, g_strdup(dat));
+    char *out = g_build_filename(absdir, png, NULL);
+    g_string_append(gp, "set output ");
+    quoted(gp, out);
+    char *title = g_strdup_printf("Spearman rho vs %s", t->bench[b]);
+    g_string_append(gp, "\nset title ");
+    quoted(gp, title);
+    g_string_append_printf(gp, "\nset xrange [-0.5:%u.5]\nplot ", t->n_cols - 1);
+    quoted(gp, dat);
+    g_string_append(gp, " using 1:3:xtic(2) with boxes lc rgb '#1f77b4', '' using 1:3:4:5 with yerrorbars "
+                        "lc rgb 'black' pt 0\nunset output\nset autoscale x\n");
+    g_ptr_array_add(pngs, png);
+    g_free(title);
+    g_free(out);
+    g_free(dat);
+    g_free(sb);
+  }
+  if (t->n_bench > 1) {
+    char *dat = g_strdup_printf("%s/heat.dat", tmp);
+    GString *d = g_string_new(NULL);
+    for (guint c = 0; c < t->n_cols; c++)
+      for (guint b = 0; b < t->n_bench; b++) {
+        double v = zc_corr_cell(t, c, b, 0)->estimate;
+        g_string_append_printf(d, "%u %u %.10g\n", b, c, isnan(v) ? 0.0 : v);
+      }
+    write_data(dat, d);
+    g_ptr_array_add(data_files, g_strdup(dat));
+    char *out = g_build_filename(absdir, "heatmap.png", NULL);
+    g_string_append(gp, "reset\nset terminal pngcairo size 640,480 noenhanced\nset key off\nset output ");
+    quoted(gp, out);
+    g_string_append_printf(gp, "\nset title 'Spearman rho, proxy x benchmark'\nset cbrange [-1:1]\n"
+                               "set palette defined (-1 '#b2182b', 0 'white', 1 '#2166ac')\n"
+                               "set xrange [-0.5:%u.5]\nset yrange [-0.5:%u.5]\nset xtics (",
+                           t->n_bench - 1, t->n_cols - 1);
+    for (guint b = 0; b < t->n_bench; b++) {
+      if (b) g_string_append_c(gp, ',');
+      quoted(gp, t->bench[b]);
+      g_string_append_printf(gp, " %u", b);
+    }
+    g_string_append(gp, ")\nset ytics (");
+    for (guint c = 0; c < t->n_cols; c++) {
+      if (c) g_string_append_c(gp, ',');
+      quoted(gp, t->cols[c]);
+      g_string_append_printf(gp, " %u", c);
+    }
+    g_string_append(gp, ")\nplot ");
+    quoted(gp, dat);
+    g_string_append(gp, " using 1:2:3 with image, '' using 1:2:(sprintf('%.2f',$3)) with labels\nunset output\n");
+    g_ptr_array_add(pngs, g_strdup("heatmap.png"));
+    g_free(out);
+    g_free(dat);
+  }
+  char *script = g_build_filename(tmp, "plots.gp", NULL);
+  g_file_set_contents(script, gp->str, -1, NULL);
+  const char *argv[] = {prog, script, NULL};
+  char *err_text = NULL;
+  int wait = 0;
+  GError *err = NULL;
+  gboolean ran = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_text,
+                              &wait, &err);
+  if (!ran || !g_spawn_check_wait_status(wait, NULL)) {
+    if (!quiet)
+      fprintf(stderr, "zcnas: warning: gnuplot failed, plots may be missing: %s\n",
+              err ? err->message : err_text && *err_text ? err_text : "exit status");
+  }
+  g_clear_error(&err);
+  g_free(err_text);
+  for (guint k = 0; k < data_files->len; k++) g_unlink(g_ptr_array_index(data_files, k));
+  g_unlink(script);
+  g_rmdir(tmp);
+  g_free(script);
+  g_ptr_array_unref(data_files);
+  g_string_free(gp, TRUE);
+  g_free(absdir);
+  g_free(tmp);
+  g_ptr_array_add(pngs, NULL);
+  return (char **)g_ptr_array_free(pngs, FALSE);
+}

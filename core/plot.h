@@ -1,0 +1,15 @@
+/* PNG plots of a correlate run drawn by gnuplot (private to libzcnas; core/plot.c):
+ * a scatter of each proxy against each benchmark, a bar chart of Spearman's ρ with its
+ * interval per benchmark, and a proxy × benchmark heat-map when there are several.
+ * gnuplot is the one configure found (ZC_GNUPLOT), or $ZCNAS_GNUPLOT when set (empty:
+ * none).  Without gnuplot, plots are skipped with one warning: never an error. */
+#ifndef ZC_PLOT_H
+#define ZC_PLOT_H
+#include <glib.h>
+#include "report.h"
+
+/* Draw into `dir`; returns the PNG file names written (NULL-terminated, g_strfreev). */
+char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *scores, const gint8 *direction,
+                         const double *truth, guint n, gboolean quiet);
+
+#endif
