@@ -17,6 +17,7 @@ static const struct {
   {"score", zc_cmd_score, "score architectures with proxies, CSV on stdout"},
   {"arch", zc_cmd_arch, "list, sample or look up architectures of a space, CSV on stdout"},
   {"plugins", zc_cmd_plugins, "list the plugins found"},
+  {"layerstats", zc_cmd_layerstats, "per-depth gradient statistics of sampled networks (L-SWAG layer range)"},
 };
 
 static void usage(FILE *out) {
