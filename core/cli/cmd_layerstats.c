@@ -1,7 +1,8 @@
 /* zcnas layerstats: the offline statistics behind L-SWAG's layer selection (method.md
- * §2.3).  For N sampled networks at initialisation: one forward+backward with one
- * gradient per image (the lswag pass), per weight layer the mean over its weights of
- * log sigma_w (sigma_w = std over images of |g_w|) and the layer's Lambda term
+ * §2.3).  For N sampled networks at initialisation: one forward+backward with gradient
+ * moments over K chunks of the batch (lswag's pass: K = 8 by default, or one gradient per
+ * image), per weight layer the mean over its weights of
+ * log sigma_w (sigma_w = std over the K gradients of |g_w|) and the layer's Lambda term
  * log(sum 1/sigma_w); each network's layers averaged per depth-percentile bin
  * (10 bins, lswag's rule), then mean and std over networks.  Writes layerstats.csv and,
  * with gnuplot, layerstats.png; prints the layer range the spike detector picks. */
@@ -128,13 +129,15 @@ static gboolean write_outputs(const Acc *acc, const char *dir, double *mean, gbo
 int zc_cmd_layerstats(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *data = NULL, *out = NULL;
-  gint64 count = 0, seed = 0, batch = 64;
+  gint64 count = 0, seed = 0, batch = 64, subbatches = 8;
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Networks to sample", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the sample and the initialisations (default 0)", "S"},
     {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Input data, e.g. cifar10:PATH (default: Gaussian images)", "SPEC"},
-    {"batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Images; one gradient each, so at most 64 (default 64)", "N"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Images (default 64)", "N"},
+    {"subbatches", 'k', 0, G_OPTION_ARG_INT64, &subbatches,
+     "Gradient samples K as lswag's option (default 8; 0 = one per image, batch <= 64)", "K"},
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Directory for layerstats.csv and layerstats.png (default .)", "DIR"},
     {NULL},
   };
@@ -148,7 +151,9 @@ int zc_cmd_layerstats(int argc, char **argv) {
   else if (argc > 1) status = zc_cli_usage("layerstats", "unexpected argument '%s'", argv[1]);
   else if (!space_name) status = zc_cli_usage("layerstats", "give --space");
   else if (count < 1) status = zc_cli_usage("layerstats", "give --count N (N >= 1)");
-  else if (batch < 2 || batch > 64) status = zc_cli_usage("layerstats", "--batch must be 2..64");
+  else if (subbatches < 0 || subbatches == 1 || subbatches > 64) status = zc_cli_usage("layerstats", "--subbatches must be 0 or 2..64");
+  else if (batch < 2 || batch < subbatches || (!subbatches && batch > 64))
+    status = zc_cli_usage("layerstats", "--batch must be >= --subbatches (and <= 64 with --subbatches 0)");
 
   GError *err = NULL;
   ZcRegistry *reg = NULL;
@@ -170,7 +175,7 @@ int zc_cmd_layerstats(int argc, char **argv) {
     zc_rng_init(&rng, (guint64)seed, zc_hash_str("zcnas layerstats"));
     for (gint64 i = 0; i < count && status == ZC_EXIT_OK; i++) {
       ZcArch *a = zc_space_sample(space, &rng, &err);
-      if (!a || !one_network(ectx, space, a, dataset != NULL, (int)batch, &acc, &err))
+      if (!a || !one_network(ectx, space, a, dataset != NULL, (int)(subbatches ? subbatches : batch), &acc, &err))
         status = zc_cli_fail(ZC_EXIT_FAILURE, err);
       zc_space_arch_free(space, a);
       if (!common.quiet && (i + 1) % 10 == 0) g_printerr("\r%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT, i + 1, count);

@@ -2,7 +2,7 @@
  *
  * Lambda = sum over the selected weight layers l of log( sum_{w in l, sigma_w != 0}
  * 1/sigma_w ), sigma_w = std over "samples" of |dL/dw| (the paper's Var(|grad|)); a
- * sample is one image (subbatches = 0) or one of K chunks of the batch.  Everything comes
+ * sample is one of K chunks of the batch (default 8) or one image (subbatches = 0).  Everything comes
  * from ONE forward+backward with the engine's gradient moments (zc_net_set_moments): with
  * moments each chunk is an independent run, so BatchNorm normalises each image over its
  * own H x W (docs/lswag.md, "BatchNorm").
@@ -35,8 +35,8 @@ static const ZcOption lswag_options[] = {
   {"abs", ZC_OPT_BOOL, "true", 0, 0, NULL,
    "sigma of |g| (the paper's Var(|grad L|)); false: of signed g as ZiCo's code (UNCONFIRMED)"},
   {"ddof", ZC_OPT_INT, "0", 0, 1, NULL, "variance denominator K - ddof; 0 = population std as numpy in ZiCo"},
-  {"subbatches", ZC_OPT_INT, "0", 0, 64, NULL,
-   "gradient samples K: 0 = one per image (K = batch, needs batch <= 64: \"layer-sample wise\"), else K chunks"},
+  {"subbatches", ZC_OPT_INT, "8", 0, 64, NULL,
+   "gradient samples K: K chunks of the batch (8: best measured on NB201, docs/lswag.md), 0 = one per image (batch 64)"},
   {"layers", ZC_OPT_CHOICE, "range", 0, 0, "range|auto|all",
    "weight layers of Lambda: bins layer_start..layer_end, the spike detector (auto) or all"},
   {"layer_start", ZC_OPT_INT, "0", 0, 100, NULL, "first percentile bin of Lambda (l-hat), layers = range"},
@@ -48,7 +48,8 @@ static const ZcOption lswag_options[] = {
    "Psi over layers 1..L-hat (first, the literal Eq. 7) or l-hat..L-hat (UNCONFIRMED)"},
   {"psi_mode", ZC_OPT_CHOICE, "union", 0, 0, "union|sum",
    "distinct patterns of the union of the layers' units (literal Eq. 8) or sum of per-activation counts"},
-  {"pattern_samples", ZC_OPT_INT, "0", 0, 64, NULL, "S, samples per pattern; 0 = the batch up to 64"},
+  {"pattern_samples", ZC_OPT_INT, "16", 0, 64, NULL,
+   "S, images per pattern (16 as SWAP: 64-bit patterns saturate, docs/lswag.md); 0 = the batch up to 64"},
   {"bn", ZC_OPT_CHOICE, "batch", 0, 0, "batch|running|off",
    "BatchNorm: batch statistics (of each gradient sample), running stats at init (identity), or off"},
   {"term", ZC_OPT_CHOICE, "product", 0, 0, "product|lambda|psi", "output Lambda x Psi, or one factor (ablations)"},

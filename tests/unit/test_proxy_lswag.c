@@ -19,6 +19,7 @@ typedef struct {
   int ddof, K;               /* K gradient samples: chunks of B / K images */
   guint start, end, bins;    /* Lambda bins; Psi over bins <= end (from bin 0) */
   gboolean psi_union;
+  int S;                     /* images per pattern */
 } Ref;
 
 /* Values of the toy net's ReLUs for images [i0, i0 + n) run as one batch. */
@@ -106,9 +107,9 @@ static double reference(Harness *h, const char *arch, const Ref *r, double *lamb
     const char *sg = g_ptr_array_index(signs, a);
     GHashTable *mine = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (gsize u = 0; u < A.units; u++) {
-      char *key = g_new(char, B + 1);
-      for (int s = 0; s < B; s++) key[s] = sg[(gsize)s * A.units + u] ? '1' : '0';
-      key[B] = 0;
+      char *key = g_new(char, r->S + 1);
+      for (int s = 0; s < r->S; s++) key[s] = sg[(gsize)s * A.units + u] ? '1' : '0';
+      key[r->S] = 0;
       g_hash_table_add(mine, g_strdup(key));
       g_hash_table_add(all, key);
     }
@@ -150,20 +151,20 @@ static void check(const char *arch, const char *opts, const Ref *r) {
 }
 
 static void test_per_sample_all_layers(void **state) {
-  Ref r = {TRUE, 0, B, 0, 10, 10, TRUE};
-  check("c3-d1", "layers=all", &r);
+  Ref r = {TRUE, 0, B, 0, 10, 10, TRUE, B};
+  check("c3-d1", "layers=all;subbatches=0;pattern_samples=0", &r);
 }
 
 static void test_per_sample_layer_range(void **state) {
   /* 6 weight layers: bins 1 3 5 6 8 10; bins 3..7 keep layers 2, 3, 4 in Lambda and
    * the ReLUs after layers 1..4 in Psi */
-  Ref r = {TRUE, 0, B, 3, 7, 10, TRUE};
-  check("c2-d4", "layers=range;layer_start=3;layer_end=7", &r);
+  Ref r = {TRUE, 0, B, 3, 7, 10, TRUE, 16};
+  check("c2-d4", "layers=range;layer_start=3;layer_end=7;subbatches=0", &r);
 }
 
 static void test_chunks_signed_ddof_sum(void **state) {
-  Ref r = {FALSE, 1, 4, 0, 6, 10, FALSE};
-  check("c3-d2", "subbatches=4;abs=false;ddof=1;layer_start=0;layer_end=6;psi_mode=sum", &r);
+  Ref r = {FALSE, 1, 4, 0, 6, 10, FALSE, 40};
+  check("c3-d2", "subbatches=4;abs=false;ddof=1;layer_start=0;layer_end=6;psi_mode=sum;pattern_samples=40", &r);
 }
 
 static void test_bins_match_python(void **state) {
@@ -201,11 +202,11 @@ static void test_wrong_batch_is_an_error(void **state) {
   Harness h;
   harness_init(&h, "toy", NULL, "gaussian(classes=4):3x8x8", 32, 5);
   ZcStatus st;
-  double *score = harness_score(&h, "lswag", "c2-d1", &st);
+  double *score = harness_score(&h, "lswag:subbatches=0", "c2-d1", &st);
   assert_int_equal(st, ZC_STATUS_FAILED);
   assert_true(isnan(score[0]));
   g_free(score);
-  score = harness_score(&h, "lswag:subbatches=32", "c2-d1", &st);
+  score = harness_score(&h, "lswag", "c2-d1", &st);   /* default: 8 chunks, any batch >= 8 */
   assert_int_equal(st, ZC_STATUS_OK);
   assert_true(isfinite(score[0]) && score[0] > 0);
   g_free(score);
