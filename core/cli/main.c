@@ -18,6 +18,7 @@ static const struct {
   {"arch", zc_cmd_arch, "list, sample or look up architectures of a space, CSV on stdout"},
   {"plugins", zc_cmd_plugins, "list the plugins found"},
   {"cache", zc_cmd_cache, "statistics, export and compaction of the score cache"},
+  {"layerstats", zc_cmd_layerstats, "per-depth gradient statistics of sampled networks (L-SWAG layer range)"},
 };
 
 static void usage(FILE *out) {
