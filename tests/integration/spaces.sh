@@ -1,0 +1,90 @@
+#!/bin/sh
+# Integration: the space plugins (nb201, autoformer) through `zcnas arch`.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+B6111='|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'
+
+# ---- nb201 -------------------------------------------------------------------------
+# --all: header + 15,625 rows, indices 0..15624 in order, every cell once
+"$ZCNAS" arch --space nb201 --all > "$T/all.csv"
+[ "$(head -n 1 "$T/all.csv")" = "index,arch,params_m,flops_m" ] || fail "--all header"
+[ "$(wc -l < "$T/all.csv")" -eq 15626 ] || fail "--all row count"
+awk -F, 'NR > 1 && $1 != NR - 2 { exit 1 }' "$T/all.csv" || fail "--all index order"
+[ "$(tail -n +2 "$T/all.csv" | cut -d, -f2 | sort -u | wc -l)" -eq 15625 ] || fail "--all distinct cells"
+# smallest and largest sizes of the space (all-none/skip/pool cells; all conv3x3)
+[ "$(tail -n +2 "$T/all.csv" | cut -d, -f3 | sort -g | head -n 1)" = "0.073306" ] || fail "smallest params"
+[ "$(tail -n +2 "$T/all.csv" | cut -d, -f3 | sort -g | tail -n 1)" = "1.531546" ] || fail "largest params"
+
+# a known row, by index and by its string (index 6111: the best CIFAR-10 cell)
+"$ZCNAS" arch --space nb201 --index 6111 > "$T/i.csv"
+"$ZCNAS" arch --space nb201 --arch "$B6111" > "$T/a.csv"
+[ "$(tail -n 1 "$T/i.csv")" = "6111,$B6111,1.073466,155.583104" ] || fail "row 6111 by index"
+cmp -s "$T/i.csv" "$T/a.csv" || fail "row 6111 by --arch differs from --index"
+grep -q "^6111,$B6111,1.073466,155.583104\$" "$T/all.csv" || fail "row 6111 in --all"
+
+# the dataset switches the head (and ImageNet16-120 the input side): 64*C+C head params
+"$ZCNAS" arch --space nb201 --index 6111 --set space.dataset=cifar100 | tail -n 1 > "$T/c100.txt"
+[ "$(cat "$T/c100.txt")" = "6111,$B6111,1.079316,155.588864" ] || fail "cifar100 head: $(cat "$T/c100.txt")"
+"$ZCNAS" arch --space nb201 --index 6111 --set space.dataset=imagenet16-120 | tail -n 1 > "$T/in16.txt"
+[ "$(cat "$T/in16.txt")" = "6111,$B6111,1.080616,38.903296" ] || fail "imagenet16-120: $(cat "$T/in16.txt")"
+
+# sampling: same seed, same rows; another seed, other rows; every row a real cell
+"$ZCNAS" arch --space nb201 --sample 20 --seed 3 > "$T/s1.csv"
+"$ZCNAS" arch --space nb201 --sample 20 --seed 3 > "$T/s2.csv"
+"$ZCNAS" arch --space nb201 --sample 20 --seed 4 > "$T/s3.csv"
+[ "$(wc -l < "$T/s1.csv")" -eq 21 ] || fail "--sample 20 row count"
+cmp -s "$T/s1.csv" "$T/s2.csv" || fail "--sample not deterministic"
+cmp -s "$T/s1.csv" "$T/s3.csv" && fail "--seed 4 gave the rows of --seed 3"
+tail -n +2 "$T/s1.csv" | while IFS= read -r row; do
+  grep -qxF "$row" "$T/all.csv" || fail "sampled row not in --all: $row"
+done
+
+# a bad genotype: exit 2, the position of the fault
+expect_status 2 "$ZCNAS" arch --space nb201 --arch '|nor_conv_3x3~0|+|none~0|bogus~1|+|none~0|none~1|none~2|'
+grep -q "at position 26: unknown operation 'bogus'" "$T/err" || fail "nb201 bad op message"
+expect_status 2 "$ZCNAS" arch --space nb201 --arch '|nor_conv_3x3~0|+|none~0|none~2|+|none~0|none~1|none~2|'
+grep -q "at position 31: expected input node 1 of node 2, found '2'" "$T/err" || fail "nb201 bad input message"
+expect_status 2 "$ZCNAS" arch --space nb201 --index 1 --set space.dataset=mnist
+grep -q "'dataset': 'mnist' is not one of cifar10|cifar100|imagenet16-120" "$T/err" || fail "bad dataset message"
+
+# ---- autoformer ----------------------------------------------------------------------
+# A row of Auto-Prox's AutoFormer-Tiny table as a genotype string (docs/spaces.md):
+# e<hidden_dim>-d<depth>-r<ratios>-h<heads>, ';' -> ',', ratios without a trailing ".0".
+ROW0='0,192,12,3.5;4.0;3.5;4.0;3.5;3.5;4.0;3.5;4.0;4.0;4.0;3.5,4;4;3;4;3;3;4;4;3;3;3;4,68.66'
+G0=$(echo "$ROW0" | awk -F, '{ r = $4; h = $5; gsub(/\.0;/, ";", r); sub(/\.0$/, "", r); gsub(/;/, ",", r); gsub(/;/, ",", h);
+                               printf "e%s-d%s-r%s-h%s", $2, $3, r, h }')
+[ "$G0" = "e192-d12-r3.5,4,3.5,4,3.5,3.5,4,3.5,4,4,4,3.5-h4,4,3,4,3,3,4,4,3,3,3,4" ] || fail "row rule: $G0"
+"$ZCNAS" arch --space autoformer --set space.variant=tiny --arch "$G0" > "$T/af.csv"
+[ "$(tail -n 1 "$T/af.csv")" = ",\"$G0\",5.783656,1298.012928" ] || fail "tiny row 0: $(tail -n 1 "$T/af.csv")"
+# qkv bias adds 3*64*heads per layer (here 42 heads in all: 8,064)
+"$ZCNAS" arch --space autoformer --set space.variant=tiny --set space.qkv_bias=true --arch "$G0" | tail -n 1 > "$T/afb.txt"
+[ "$(cat "$T/afb.txt")" = ",\"$G0\",5.791720,1298.012928" ] || fail "qkv_bias params: $(cat "$T/afb.txt")"
+# the default variant is small: a tiny string is refused with its position
+expect_status 2 "$ZCNAS" arch --space autoformer --arch "$G0"
+grep -q "AutoFormer-small genotype '.*' at position 1: embed dim 192 is not one of 320, 384, 448" "$T/err" \
+  || fail "small refuses tiny"
+expect_status 2 "$ZCNAS" arch --space autoformer --set space.variant=tiny --arch 'e192-d12-r3.5,4-h4'
+grep -q "at position 15: 2 MLP ratios given, depth 12 needs 12" "$T/err" || fail "short ratio list message"
+
+# sampling: deterministic, inside the parameter window, canonical (re-reads as itself)
+"$ZCNAS" arch --space autoformer --sample 30 --seed 7 --set space.min_params_m=18 --set space.max_params_m=23 > "$T/af1.csv"
+"$ZCNAS" arch --space autoformer --sample 30 --seed 7 --set space.min_params_m=18 --set space.max_params_m=23 > "$T/af2.csv"
+[ "$(wc -l < "$T/af1.csv")" -eq 31 ] || fail "autoformer --sample row count"
+cmp -s "$T/af1.csv" "$T/af2.csv" || fail "autoformer --sample not deterministic"
+tail -n +2 "$T/af1.csv" | awk -F'"' '{ split($3, f, ","); if (f[2] < 18 || f[2] > 23) exit 1 }' || fail "sample outside [18, 23] M"
+g=$(sed -n 2p "$T/af1.csv" | cut -d'"' -f2)
+"$ZCNAS" arch --space autoformer --arch "$g" | tail -n 1 > "$T/back.txt"
+[ "$(cat "$T/back.txt")" = "$(sed -n 2p "$T/af1.csv")" ] || fail "sampled genotype does not re-read as itself"
+expect_status 2 "$ZCNAS" arch --space autoformer --sample 1 --set space.max_params_m=5
+grep -q "'max_params_m': 5 M leaves no AutoFormer-small subnet" "$T/err" || fail "empty window message"
+
+# not enumerable
+expect_status 2 "$ZCNAS" arch --space autoformer --all
+grep -q "cannot be enumerated" "$T/err" || fail "--all on autoformer"
+set +e
+"$ZCNAS" arch --space autoformer --index 0 > /dev/null 2> "$T/err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q "does not support architecture indices" "$T/err" || fail "--index on autoformer"
+echo "spaces.sh: all checks passed"
