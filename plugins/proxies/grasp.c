@@ -4,14 +4,16 @@
  *   score = sum over conv/linear weights of -W (.) Hg = -W^T H g,
  * the sign flipped by NASLib so that it correlates positively with accuracy (method.md §7.3).
  *
- * NASLib gets Hg exactly by double backprop (ReLU second derivative 0).  Here W^T H g is a
- * central difference of gradients along g on the same batch:
- *   (<W, grad L(W + h g)> - <W, grad L(W - h g)>) / (2h),   ||h g|| = step * ||W||.
- * The step must be tiny: every ReLU input that the perturbation moves across 0 adds an
- * error, and a NAS-Bench-201 network on a batch of 64 has ~10^7 of them.  Measured on one
- * NB201 cell: relative steps 4e-11..4e-10 agree to 1e-5, 4e-9..4e-5 give values off by
- * 10-300x with random signs (the engine's zc_net_hvp uses 1e-4 / ||g|| and is unusable
- * there).  Only double precision resolves such a step, so the network is float64.
+ * NASLib gets Hg exactly by double backprop (ReLU second derivative 0).  Here, H being
+ * symmetric, W^T H g = g^T H W is a central difference of gradients along W itself:
+ *   (<g, grad L(W (1 + t))> - <g, grad L(W (1 - t))>) / (2t)   on the same batch.
+ * The step must be tiny: every ReLU input the perturbation moves across 0 adds an error, and
+ * a NAS-Bench-201 network on a batch of 64 has ~10^7 of them.  Rescaling W moves few of them
+ * (a conv followed by batch-statistics BN is scale-invariant), differencing along g moves
+ * all.  Measured on two NB201 cells: along W, t = 1e-9 and 1e-8 agree to 2e-5 while t >=
+ * 1e-7 is off by 10-1000x; along g even a perturbation of 1e-9 in norm can be off by 1000x;
+ * the engine's zc_net_hvp (along g, 1e-4 in norm) is unusable there.  Only double
+ * precision resolves such a step, so the network is float64.
  * The weights are restored exactly and the pass at W re-run (BN running statistics not
  * updated), so the prepared pass is left as it was and can still be shared. */
 #include "config.h"
@@ -31,9 +33,9 @@ static const ZcProxyNeeds grasp_needs = {
 };
 
 static const ZcOption grasp_options[] = {
-  {"step", ZC_OPT_FLOAT, "1e-10", 1e-14, 1e-2, NULL,
-   "finite-difference step, as ||h g|| / ||W||: small enough that almost no ReLU input crosses 0 "
-   "(1e-10 agrees to 1e-5 with smaller steps on NB201; 1e-8 and larger do not), large enough for float64 rounding"},
+  {"step", ZC_OPT_FLOAT, "1e-9", 1e-14, 1e-2, NULL,
+   "relative rescaling t of the weights in the finite difference: small enough that almost no ReLU input "
+   "crosses 0 (on NB201 1e-9 and 1e-8 agree to 2e-5, 1e-7 is off by 10x or more), large enough for float64 rounding"},
   {NULL},
 };
 
@@ -49,16 +51,16 @@ static gpointer grasp_create(const ZcOptions *opts, GError **error) {
 
 static void grasp_destroy(gpointer self) { g_free(self); }
 
-/* weights := W0 + h g (h = 0: exactly W0), forward, backward; <W0, grad> */
-static gboolean shifted_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const double *g, double h,
-                            const void *images, int batch, const gint32 *labels, double *dot, GError **error) {
+/* weights := W0 (1 + t) (t = 0: exactly W0), forward, backward; <g, grad> */
+static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const double *g, double t,
+                           const void *images, int batch, const gint32 *labels, double *dot, GError **error) {
   guint nl = zc_net_n_layers(net);
   gsize off = 0;
   for (guint l = 0; l < nl; l++) {
     ZcLayerInfo L;
     zc_net_layer(net, ws, l, &L);
     double *w = L.weight;
-    for (gsize i = 0; i < L.weight_numel; i++) w[i] = W0[off + i] + h * g[off + i];
+    for (gsize i = 0; i < L.weight_numel; i++) w[i] = t == 0 ? W0[off + i] : W0[off + i] * (1 + t);
     off += L.weight_numel;
   }
   double loss;
@@ -70,7 +72,7 @@ static gboolean shifted_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const
     ZcLayerInfo L;
     zc_net_layer(net, ws, l, &L);
     const double *gr = L.weight_grad;
-    for (gsize i = 0; i < L.weight_numel; i++) s += W0[off + i] * gr[i];
+    for (gsize i = 0; i < L.weight_numel; i++) s += g[off + i] * gr[i];
     off += L.weight_numel;
   }
   *dot = s;
@@ -89,7 +91,7 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
   if (!zc_eval_batch(ev, ZC_INPUT_REAL, (guint)batch, 0, TRUE, &images, &labels, error)) return FALSE;
   guint nl = zc_net_n_layers(net);
   gsize nw = zc_net_n_layer_weights(net), off = 0;
-  double *W0 = g_new(double, nw), *g = g_new(double, nw), nW = 0, ng = 0;
+  double *W0 = g_new(double, nw), *g = g_new(double, nw);
   for (guint l = 0; l < nl; l++) {
     ZcLayerInfo L;
     zc_net_layer(net, ws, l, &L);
@@ -97,23 +99,14 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
     memcpy(g + off, L.weight_grad, L.weight_numel * sizeof(double));
     off += L.weight_numel;
   }
-  for (gsize i = 0; i < nw; i++) {
-    nW += W0[i] * W0[i];
-    ng += g[i] * g[i];
-  }
-  gboolean ok = TRUE;
-  if (ng == 0) {
-    out[0] = 0;   /* no gradient: Hg = 0 */
-  } else {
-    double h = gr->step * sqrt(nW) / sqrt(ng), dp = 0, dm = 0, d0;
-    zc_net_set_bn_update_running(net, FALSE);
-    ok = shifted_dot(net, ws, W0, g, h, images, batch, labels, &dp, error) &&
-         shifted_dot(net, ws, W0, g, -h, images, batch, labels, &dm, error);
-    /* back to W exactly, and the pass at W for whoever shares it */
-    ok = shifted_dot(net, ws, W0, g, 0, images, batch, labels, &d0, ok ? error : NULL) && ok;
-    zc_net_set_bn_update_running(net, TRUE);
-    if (ok) out[0] = -(dp - dm) / (2 * h);
-  }
+  double t = gr->step, dp = 0, dm = 0, d0;
+  zc_net_set_bn_update_running(net, FALSE);
+  gboolean ok = scaled_dot(net, ws, W0, g, t, images, batch, labels, &dp, error) &&
+                scaled_dot(net, ws, W0, g, -t, images, batch, labels, &dm, error);
+  /* back to W exactly, and the pass at W for whoever shares it */
+  ok = scaled_dot(net, ws, W0, g, 0, images, batch, labels, &d0, ok ? error : NULL) && ok;
+  zc_net_set_bn_update_running(net, TRUE);
+  if (ok) out[0] = -(dp - dm) / (2 * t);
   g_free(W0);
   g_free(g);
   return ok;
@@ -127,5 +120,5 @@ static const ZcProxyIface grasp_iface = {
   .score = grasp_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grasp", "1.1", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grasp", "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
                  grasp_options, &grasp_iface)
