@@ -1,0 +1,124 @@
+/* Proxy `grasp` (Wang et al. 2020, as NASLib / NAS-Bench-Suite-Zero): with g the gradient of
+ * the cross-entropy on one labelled batch (BatchNorm with batch statistics, temperature 1)
+ * and H the Hessian of that loss with respect to all conv/linear weights,
+ *   score = sum over conv/linear weights of -W (.) Hg = -W^T H g,
+ * the sign flipped by NASLib so that it correlates positively with accuracy (method.md §7.3).
+ *
+ * NASLib gets Hg exactly by double backprop (ReLU second derivative 0).  Here, H being
+ * symmetric, W^T H g = g^T H W is a central difference of gradients along W itself:
+ *   (<g, grad L(W (1 + t))> - <g, grad L(W (1 - t))>) / (2t)   on the same batch.
+ * The step must be tiny: every ReLU input the perturbation moves across 0 adds an error, and
+ * a NAS-Bench-201 network on a batch of 64 has ~10^7 of them.  Rescaling W moves few of them
+ * (a conv followed by batch-statistics BN is scale-invariant), differencing along g moves
+ * all.  Measured on two NB201 cells: along W, t = 1e-9 and 1e-8 agree to 2e-5 while t >=
+ * 1e-7 is off by 10-1000x; along g even a perturbation of 1e-9 in norm can be off by 1000x;
+ * the engine's zc_net_hvp (along g, 1e-4 in norm) is unusable there.  Only double
+ * precision resolves such a step, so the network is float64.
+ * The weights are restored exactly and the pass at W re-run (BN running statistics not
+ * updated), so the prepared pass is left as it was and can still be shared. */
+#include "config.h"
+#include <math.h>
+#include <string.h>
+#include <zcnas/zcnas.h>
+
+static const gint8 higher_is_better[] = {1};
+
+static const ZcProxyNeeds grasp_needs = {
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS | ZC_NEEDS_FLOAT64,
+  .bn = ZC_BN_BATCH,
+  .input = ZC_INPUT_REAL,
+  .n_batches = 1,
+  .n_outputs = 1,
+  .direction = higher_is_better,
+};
+
+static const ZcOption grasp_options[] = {
+  {"step", ZC_OPT_FLOAT, "1e-9", 1e-14, 1e-2, NULL,
+   "relative rescaling t of the weights in the finite difference: small enough that almost no ReLU input "
+   "crosses 0 (on NB201 1e-9 and 1e-8 agree to 2e-5, 1e-7 is off by 10x or more), large enough for float64 rounding"},
+  {NULL},
+};
+
+typedef struct {
+  double step;
+} Grasp;
+
+static gpointer grasp_create(const ZcOptions *opts, GError **error) {
+  Grasp *g = g_new0(Grasp, 1);
+  g->step = zc_options_float(opts, "step");
+  return g;
+}
+
+static void grasp_destroy(gpointer self) { g_free(self); }
+
+/* weights := W0 (1 + t) (t = 0: exactly W0), forward, backward; <g, grad> */
+static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const double *g, double t,
+                           const void *images, int batch, const gint32 *labels, double *dot, GError **error) {
+  guint nl = zc_net_n_layers(net);
+  gsize off = 0;
+  for (guint l = 0; l < nl; l++) {
+    ZcLayerInfo L;
+    zc_net_layer(net, ws, l, &L);
+    double *w = L.weight;
+    for (gsize i = 0; i < L.weight_numel; i++) w[i] = t == 0 ? W0[off + i] : W0[off + i] * (1 + t);
+    off += L.weight_numel;
+  }
+  double loss;
+  if (!zc_net_forward(net, ws, images, batch, error) ||
+      !zc_net_backward_loss(net, ws, ZC_LOSS_CE, labels, &loss, 0, error)) return FALSE;
+  double s = 0;
+  off = 0;
+  for (guint l = 0; l < nl; l++) {
+    ZcLayerInfo L;
+    zc_net_layer(net, ws, l, &L);
+    const double *gr = L.weight_grad;
+    for (gsize i = 0; i < L.weight_numel; i++) s += g[off + i] * gr[i];
+    off += L.weight_numel;
+  }
+  *dot = s;
+  return TRUE;
+}
+
+static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **error) {
+  Grasp *gr = self;
+  ZcNet *net;
+  ZcWorkspace *ws;
+  if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
+  int batch = zc_net_batch(net, ws);
+  const void *images;
+  const gint32 *labels;
+  /* the batch the prepared pass ran on (same kind, size, index and precision) */
+  if (!zc_eval_batch(ev, ZC_INPUT_REAL, (guint)batch, 0, TRUE, &images, &labels, error)) return FALSE;
+  guint nl = zc_net_n_layers(net);
+  gsize nw = zc_net_n_layer_weights(net), off = 0;
+  double *W0 = g_new(double, nw), *g = g_new(double, nw);
+  for (guint l = 0; l < nl; l++) {
+    ZcLayerInfo L;
+    zc_net_layer(net, ws, l, &L);
+    memcpy(W0 + off, L.weight, L.weight_numel * sizeof(double));
+    memcpy(g + off, L.weight_grad, L.weight_numel * sizeof(double));
+    off += L.weight_numel;
+  }
+  double t = gr->step, dp = 0, dm = 0, d0;
+  zc_net_set_bn_update_running(net, FALSE);
+  gboolean ok = scaled_dot(net, ws, W0, g, t, images, batch, labels, &dp, error) &&
+                scaled_dot(net, ws, W0, g, -t, images, batch, labels, &dm, error);
+  /* back to W exactly, and the pass at W for whoever shares it */
+  ok = scaled_dot(net, ws, W0, g, 0, images, batch, labels, &d0, ok ? error : NULL) && ok;
+  zc_net_set_bn_update_running(net, TRUE);
+  if (ok) out[0] = -(dp - dm) / (2 * t);
+  g_free(W0);
+  g_free(g);
+  return ok;
+}
+
+static const ZcProxyIface grasp_iface = {
+  .struct_size = sizeof(ZcProxyIface),
+  .needs = &grasp_needs,
+  .create = grasp_create,
+  .destroy = grasp_destroy,
+  .score = grasp_score,
+};
+
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grasp", "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
+                 grasp_options, &grasp_iface)
