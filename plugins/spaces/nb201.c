@@ -1,8 +1,10 @@
 /* Space plugin: NAS-Bench-201 (NATS-Bench topology space), 15,625 cells.
- * Genotype code is in nb201_genotype.c; this file adapts it to the space interface. */
+ * Genotype code is in nb201_genotype.c, the network in nb201_net.c; this file adapts
+ * them to the space interface. */
 #include "config.h"
 #include <zcnas/zcnas.h>
 #include "nb201_genotype.h"
+#include "nb201_net.h"
 
 struct ZcArch {
   Nb201Genotype g;
@@ -95,6 +97,11 @@ static gboolean nb201_cost_arch(gpointer self, const ZcArch *a, ZcCost *cost, GE
   return TRUE;
 }
 
+static ZcNet *nb201_build(gpointer self, const ZcArch *a, const ZcBuildSpec *spec, GError **error) {
+  Nb201Space *s = self;
+  return nb201_net_build(&a->g, &s->macro, spec->float64, spec->seed, error);
+}
+
 static void nb201_input_shape(gpointer self, guint *c, guint *h, guint *w, guint *classes) {
   Nb201Space *s = self;
   *c = 3;
@@ -118,7 +125,7 @@ static const ZcSpaceIface nb201_iface = {
   .to_index = nb201_to_index_arch,
   .iso_key = nb201_iso_key_arch,
   .cost = nb201_cost_arch,
-  .build = NULL,
+  .build = nb201_build,
   .input_shape = nb201_input_shape,
 };
 
