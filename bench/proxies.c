@@ -8,13 +8,14 @@
  *   nbsz13 = the 13 NAS-Bench-Suite-Zero proxies in ONE scorer, so passes they share are
  *            run once.
  * Every scorer first scores one architecture untimed (workspace warm-up); each network is
- * timed R times (--reps, default 3) and the fastest kept, which damps a loaded machine.  Proxies that
+ * timed R times (--reps, default 3) and the fastest kept.  The clock is the process CPU
+ * time (all threads), so other jobs on a shared machine barely matter; --wall for wall time.  Proxies that
  * are not built are skipped with a note; a proxy that fails on this space is still timed
  * and its failures are counted.  The last line is
  *     lswag_units <x> nbsz13_units <y>
  * (nan where lswag, or every NBSZ proxy, is missing).
  *
- * Usage: bench/proxies [--toy] [-n N] [-b BATCH] [--threads T] [--reps R] [--seed S] [--data SPEC]
+ * Usage: bench/proxies [--toy] [-n N] [-b BATCH] [--threads T] [--reps R] [--wall] [--seed S] [--data SPEC]
  *                      [--plugin-path DIRS] [--proxies P,P,...]
  * Default: space nb201 (CIFAR-10 network), N = 20, B = 64, 1 thread, images from
  * share/data/cifar10_test2000.bin.  --toy uses the test suite's toy space (built by
@@ -23,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/registry.h>
 #include <zcnas/scorer.h>
@@ -41,7 +43,15 @@ typedef struct {
   int reps;
 } Bench;
 
-static double now(void) { return (double)g_get_monotonic_time() * 1e-6; }
+/* Seconds on the chosen clock: CPU time of the whole process (all engine threads; not
+ * disturbed by other processes on a shared machine), or wall time. */
+static gboolean use_wall = FALSE;
+static double now(void) {
+  if (use_wall) return (double)g_get_monotonic_time() * 1e-6;
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Mean seconds of one forward + CE backward per architecture. */
 static double unit_seconds(Bench *b, GError **error) {
@@ -126,6 +136,7 @@ int main(int argc, char **argv) {
     {"batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default 64)", "B"},
     {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 1)", "T"},
     {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "Timings per network, the fastest kept (default 3)", "R"},
+    {"wall", 0, 0, G_OPTION_ARG_NONE, &use_wall, "Time wall clock instead of the process CPU time", NULL},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Sample and run seed (default 0)", "S"},
     {"data", 0, 0, G_OPTION_ARG_STRING, &data_spec, "Data spec (default cifar10:share/data/cifar10_test2000.bin)", "SPEC"},
     {"plugin-path", 0, 0, G_OPTION_ARG_STRING, &plugin_path, "Plugin directories (default: the build tree's)", "DIRS"},
@@ -180,8 +191,8 @@ int main(int argc, char **argv) {
     }
     g_ptr_array_add(b.archs, a);
   }
-  printf("# space %s, %d architectures, batch %d, %d thread(s), fastest of %d timings, data %s\n", space_name, n, batch,
-         threads, reps, spec);
+  printf("# space %s, %d architectures, batch %d, %d thread(s), fastest of %d timings, %s time, data %s\n", space_name, n,
+         batch, threads, reps, use_wall ? "wall" : "process CPU", spec);
 
   double unit = unit_seconds(&b, &err);
   if (isnan(unit)) {
