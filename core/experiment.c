@@ -96,7 +96,7 @@ static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
   return TRUE;
 }
 
-static const char *const experiments[] = {"search", "correlate", NULL};
+static const char *const experiments[] = {"search", "correlate", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
   config_setting_t *exp = zc_pipeline_lookup(p, "experiment");
@@ -142,7 +142,11 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   }
   if (ok) ok = zc_run_open_data(ctx.data_opts, ctx.base_dir, &ctx.dataset, error);
   if (ok && ctx.leader) ok = open_cache(&ctx, error);
-  if (ok) ok = !strcmp(experiment, "search") ? zc_experiment_search(&ctx, error) : zc_experiment_correlate(&ctx, error);
+  if (ok) {
+    if (!strcmp(experiment, "search")) ok = zc_experiment_search(&ctx, error);
+    else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
+    else ok = zc_experiment_layerstats(&ctx, error);
+  }
   zc_mpi_release();
   if (ctx.cache) {
     GError *err = NULL;

@@ -30,6 +30,7 @@ config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, co
 
 gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);
+gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error);
 
 /* Hex SHA-256 of a file's bytes; NULL (and error) when unreadable. */
 char *zc_run_file_sha256(const char *path, GError **error);

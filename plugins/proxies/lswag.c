@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 #include <zcnas/zcnas.h>
-#include "layersel.h"
+#include <zcnas/layersel.h>
 
 static const gint8 higher_is_better[] = {1};
 

@@ -11,7 +11,7 @@
 #include "config.h"
 #include <math.h>
 #include <zcnas/zcnas.h>
-#include "layersel.h"
+#include <zcnas/layersel.h>
 
 static const gint8 higher_is_better[] = {1};
 

@@ -34,6 +34,12 @@ awk -v b="$best" 'NR==3 { if ($3 + 0 != b + 0) exit 1 }' "$T/run.txt" || fail "b
 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run2" --set searcher.budget=30 -q > /dev/null
 cmp -s "$T/run/scores.csv" "$T/run2/scores.csv" || fail "run not deterministic"
 
+# the layerstats experiment: one row per depth-percentile bin (0..10), every bin filled
+"$ZCNAS" run "$SRCDIR/share/pipelines/layerstats.cfg" --set sample.count=3 --set data.batch=16 --out "$T/ls" -q > "$T/ls.txt"
+[ "$(wc -l < "$T/ls/layerstats.csv")" -eq 12 ] || fail "layerstats.csv rows"
+awk -F, 'NR > 1 && $3 < 1 { exit 1 }' "$T/ls/layerstats.csv" || fail "empty layerstats bin"
+grep -q "^suggested: layer_start=[0-9]* layer_end=[0-9]*" "$T/ls.txt" || fail "layerstats suggestion"
+
 # errors: one clear message, exit status 2
 expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set searcher.budgett=3
 grep -q "search-random.cfg:[0-9]*: searcher 'random': 'budgett': unknown setting" "$T/err" \

@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "proxy_harness.h"
-#include "layersel.h"
+#include <zcnas/layersel.h>
 
 #define B 64
 

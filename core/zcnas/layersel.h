@@ -1,7 +1,7 @@
-/* Private helpers of the L-SWAG family (lswag, swap, zico, `zcnas layerstats`): depth
- * percentile bins of weight layers, per-layer gradient statistics from the engine's
- * moments, the "spike" detector that picks a layer range, and activation patterns
- * (Psi).  Not installed; compiled into the plugins and the zcnas program that use it. */
+/* zcnas — layer selection for the L-SWAG family (lswag, swap, zico, `zcnas layerstats`):
+ * depth-percentile bins of weight layers, per-layer gradient statistics from the engine's
+ * moments, the "spike" detector that picks a layer range, and activation patterns (Psi).
+ * Public so that researchers' own proxies bin layers by the same rule. */
 #ifndef ZC_LAYERSEL_H
 #define ZC_LAYERSEL_H
 #include <glib.h>

@@ -1,11 +1,11 @@
 /* Layer bins, per-layer gradient statistics, the spike detector and activation patterns
- * shared by lswag, swap, zico and `zcnas layerstats` (layersel.h). */
+ * shared by lswag, swap, zico and `zcnas layerstats` (zcnas/layersel.h). */
 #include "config.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zcnas/error.h>
-#include "layersel.h"
+#include <zcnas/layersel.h>
 
 /* CPython's float floor division (float_floor_div), so bins match the paper's Python. */
 static double py_floordiv(double a, double b) {
