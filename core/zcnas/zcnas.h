@@ -14,4 +14,5 @@
 #include <zcnas/searcher.h>
 #include <zcnas/data.h>
 #include <zcnas/stats.h>
+#include <zcnas/layersum.h>
 #endif

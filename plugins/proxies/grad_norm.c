@@ -21,19 +21,7 @@ static gboolean grad_norm_score(gpointer self, ZcEval *ev, double *out, GError *
   ZcNet *net;
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
-  ZcDType dt = zc_net_dtype(net);
-  double total = 0;
-  for (guint l = 0; l < zc_net_n_layers(net); l++) {
-    ZcLayerInfo L;
-    zc_net_layer(net, ws, l, &L);
-    double ss = 0;
-    for (gsize i = 0; i < L.weight_numel; i++) {
-      double g = zc_get(dt, L.weight_grad, i);
-      ss += g * g;
-    }
-    total += sqrt(ss);
-  }
-  out[0] = total;
+  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_GRAD_NORM);
   return TRUE;
 }
 

@@ -19,30 +19,11 @@ static const ZcProxyNeeds plain_needs = {
   .direction = higher_is_better,
 };
 
-static double dot(ZcDType dt, const void *w, const void *g, gsize n) {
-  double s = 0;
-  if (dt == ZC_F64) {
-    const double *a = w, *b = g;
-    for (gsize i = 0; i < n; i++) s += a[i] * b[i];
-  } else {
-    const float *a = w, *b = g;
-    for (gsize i = 0; i < n; i++) s += (double)a[i] * b[i];
-  }
-  return s;
-}
-
 static gboolean plain_score(gpointer self, ZcEval *ev, double *out, GError **error) {
   ZcNet *net;
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
-  ZcDType dt = zc_net_dtype(net);
-  double total = 0;
-  for (guint l = 0; l < zc_net_n_layers(net); l++) {
-    ZcLayerInfo L;
-    zc_net_layer(net, ws, l, &L);
-    total += dot(dt, L.weight, L.weight_grad, L.weight_numel);
-  }
-  out[0] = total;
+  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_WG);
   return TRUE;
 }
 

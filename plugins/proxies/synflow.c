@@ -44,30 +44,12 @@ static void synflow_configure(gpointer self, ZcPassSpec *spec) {
   spec->batch = 1;
 }
 
-static double abs_dot(ZcDType dt, const void *w, const void *g, gsize n) {
-  double s = 0;
-  if (dt == ZC_F64) {
-    const double *a = w, *b = g;
-    for (gsize i = 0; i < n; i++) s += fabs(a[i] * b[i]);
-  } else {
-    const float *a = w, *b = g;
-    for (gsize i = 0; i < n; i++) s += fabs((double)a[i] * b[i]);
-  }
-  return s;
-}
-
 static gboolean synflow_score(gpointer self, ZcEval *ev, double *out, GError **error) {
   Synflow *sf = self;
   ZcNet *net;
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
-  ZcDType dt = zc_net_dtype(net);
-  double total = 0;
-  for (guint l = 0; l < zc_net_n_layers(net); l++) {
-    ZcLayerInfo L;
-    zc_net_layer(net, ws, l, &L);
-    total += abs_dot(dt, L.weight, L.weight_grad, L.weight_numel);
-  }
+  double total = zc_net_layer_sum(net, ws, ZC_LAYERSUM_ABS_WG);
   if (sf->log) total = total > 0 ? log(total) : total < 0 ? -log(-total) : 0;
   out[0] = total;
   return TRUE;
