@@ -14,8 +14,9 @@
  * 1e-7 is off by 10-1000x; along g even a perturbation of 1e-9 in norm can be off by 1000x;
  * the engine's zc_net_hvp (along g, 1e-4 in norm) is unusable there.  Only double
  * precision resolves such a step, so the network is float64.
- * The weights are restored exactly and the pass at W re-run (BN running statistics not
- * updated), so the prepared pass is left as it was and can still be shared. */
+ * The weights are restored exactly afterwards; the workspace then holds the last
+ * perturbed pass, so grasp declares ZC_NEEDS_MUTATES rather than paying a third float64
+ * pass to restore the prepared one (no other proxy asks for a float64 loss pass). */
 #include "config.h"
 #include <math.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds grasp_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS | ZC_NEEDS_FLOAT64,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS | ZC_NEEDS_FLOAT64 | ZC_NEEDS_MUTATES,
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_REAL,
   .n_batches = 1,
@@ -51,7 +52,7 @@ static gpointer grasp_create(const ZcOptions *opts, GError **error) {
 
 static void grasp_destroy(gpointer self) { g_free(self); }
 
-/* weights := W0 (1 + t) (t = 0: exactly W0), forward, backward; <g, grad> */
+/* weights := W0 (1 + t), forward, backward; <g, grad> */
 static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const double *g, double t,
                            const void *images, int batch, const gint32 *labels, double *dot, GError **error) {
   guint nl = zc_net_n_layers(net);
@@ -60,7 +61,7 @@ static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const 
     ZcLayerInfo L;
     zc_net_layer(net, ws, l, &L);
     double *w = L.weight;
-    for (gsize i = 0; i < L.weight_numel; i++) w[i] = t == 0 ? W0[off + i] : W0[off + i] * (1 + t);
+    for (gsize i = 0; i < L.weight_numel; i++) w[i] = W0[off + i] * (1 + t);
     off += L.weight_numel;
   }
   double loss;
@@ -99,13 +100,19 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
     memcpy(g + off, L.weight_grad, L.weight_numel * sizeof(double));
     off += L.weight_numel;
   }
-  double t = gr->step, dp = 0, dm = 0, d0;
+  double t = gr->step, dp = 0, dm = 0;
   zc_net_set_bn_update_running(net, FALSE);
   gboolean ok = scaled_dot(net, ws, W0, g, t, images, batch, labels, &dp, error) &&
                 scaled_dot(net, ws, W0, g, -t, images, batch, labels, &dm, error);
-  /* back to W exactly, and the pass at W for whoever shares it */
-  ok = scaled_dot(net, ws, W0, g, 0, images, batch, labels, &d0, ok ? error : NULL) && ok;
   zc_net_set_bn_update_running(net, TRUE);
+  /* back to W exactly */
+  off = 0;
+  for (guint l = 0; l < nl; l++) {
+    ZcLayerInfo L;
+    zc_net_layer(net, ws, l, &L);
+    memcpy(L.weight, W0 + off, L.weight_numel * sizeof(double));
+    off += L.weight_numel;
+  }
   if (ok) out[0] = -(dp - dm) / (2 * t);
   g_free(W0);
   g_free(g);
