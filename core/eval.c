@@ -236,6 +236,8 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
         if (!zc_net_backward_loss(net, ev->ctx->ws, ZC_LOSS_CE, labels, &loss, 0, error)) return FALSE;
       } else if (spec->pass == ZC_PASS_SUM) {
         if (!zc_net_backward_seed(net, ev->ctx->ws, NULL, 0, error)) return FALSE;
+      } else if (spec->pass == ZC_PASS_INPUT_JACOBIAN) {
+        if (!zc_net_backward_seed(net, ev->ctx->ws, NULL, ZC_BWD_NO_PARAMS, error)) return FALSE;
       }
     }
     ev->current = *spec;

@@ -63,6 +63,7 @@ void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
   spec->init = ZC_INIT_SPACE;
   spec->init_arg = 1.0;
   if (n->flags & (ZC_NEEDS_BACKWARD | ZC_NEEDS_SAMPLE_GRADS)) spec->pass = ZC_PASS_LOSS;
+  else if (n->flags & ZC_NEEDS_INPUT_GRAD) spec->pass = ZC_PASS_INPUT_JACOBIAN;
   else if (n->input != ZC_INPUT_NONE) spec->pass = ZC_PASS_FORWARD;
   else spec->pass = ZC_PASS_NONE;
   spec->input_grad = (n->flags & ZC_NEEDS_INPUT_GRAD) != 0;

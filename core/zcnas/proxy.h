@@ -54,7 +54,9 @@ typedef enum {
   ZC_PASS_NONE = 0,  /* build and initialise only */
   ZC_PASS_FORWARD,   /* forward the input */
   ZC_PASS_LOSS,      /* forward, cross-entropy with the labels, backward */
-  ZC_PASS_SUM        /* forward, backward of the sum of the outputs (synflow) */
+  ZC_PASS_SUM,       /* forward, backward of the sum of the outputs (synflow) */
+  ZC_PASS_INPUT_JACOBIAN /* forward, backward of the sum of the outputs to the input only,
+                            no weight gradients: d(sum out)/dx per sample (jacov, epe_nas) */
 } ZcPassKind;
 
 #define ZC_INIT_SPACE (-1)   /* the space's own initialisation */

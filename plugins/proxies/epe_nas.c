@@ -4,7 +4,7 @@
  * s_c = sum log(|R_c| + 1e-5); score sum_c |s_c| for <= 100 classes (the network's output
  * width), else the mean pairwise |s_c - s_c'| with s_c divided by the class's row count
  * (method.md §7.7; details in linalg.h).  Classification only.  Same prepared pass as jacov
- * (forward with input gradients on); score() adds the input-only backward. */
+ * (ZC_PASS_INPUT_JACOBIAN: forward and input-only backward of the sum of the outputs). */
 #include "config.h"
 #include <math.h>
 #include <zcnas/zcnas.h>

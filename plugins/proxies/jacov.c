@@ -2,8 +2,8 @@
  * input Jacobian J of the sum of the outputs on one batch (BatchNorm with batch statistics;
  * labels unused), one row per sample; C = corrcoef(J) over samples, v its eigenvalues,
  *   score = -sum_i [log(v_i + 1e-5) + 1/(v_i + 1e-5)]   (method.md §7.5).
- * The prepared pass is a forward with input gradients on; score() adds the input-only
- * backward (no weight gradients).  C is symmetric: a Jacobi solver in double replaces
+ * The prepared pass (ZC_PASS_INPUT_JACOBIAN, shared with epe_nas) is a forward and an
+ * input-only backward of the sum of the outputs.  C is symmetric: a Jacobi solver in double replaces
  * NASLib's general numpy.linalg.eig. */
 #include "config.h"
 #include <math.h>

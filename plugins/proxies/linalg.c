@@ -89,7 +89,6 @@ void zc_linalg_sym_eigenvalues(const double *A0, guint n, double *eig) {
 }
 
 double *zc_linalg_input_jacobian(ZcNet *net, ZcWorkspace *ws, guint *n_out, gsize *d_out, GError **error) {
-  if (!zc_net_backward_seed(net, ws, NULL, ZC_BWD_NO_PARAMS, error)) return NULL;
   const void *g = zc_net_grad(net, ws, 0);   /* node 0 is the input */
   if (!g) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "no input gradient after the backward pass");

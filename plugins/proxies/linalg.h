@@ -8,10 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* The input Jacobian of the sum of all outputs on the prepared forward pass: backward of
- * the sum with ZC_BWD_NO_PARAMS (the net must have input gradients on), then d(input) read
- * as a new n x d double matrix (n = batch, d = per-sample input size).  NULL + error if the
- * backward fails or gives no input gradient. */
+/* The input Jacobian of the sum of all outputs from a ZC_PASS_INPUT_JACOBIAN pass:
+ * d(input) read as a new n x d double matrix (n = batch, d = per-sample input size).
+ * NULL + error when the pass left no input gradient. */
 double *zc_linalg_input_jacobian(ZcNet *net, ZcWorkspace *ws, guint *n, gsize *d, GError **error);
 
 /* numpy.corrcoef(X) for X of n rows (variables) and d columns (observations): out[i*n+j]

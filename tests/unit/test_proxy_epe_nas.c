@@ -117,7 +117,7 @@ static void test_shares_pass_with_jacov(void **state) {
     zc_proxy_free(p);
   }
   assert_true(zc_pass_spec_equal(&s[0], &s[1]));
-  assert_true(s[0].input_grad && s[0].pass == ZC_PASS_FORWARD);
+  assert_true(s[0].input_grad && s[0].pass == ZC_PASS_INPUT_JACOBIAN);
   double *both = harness_score(&h, "jacov,epe_nas", "c3-d2", NULL);
   double *j = harness_score(&h, "jacov", "c3-d2", NULL), *e = harness_score(&h, "epe_nas", "c3-d2", NULL);
   assert_true(both[0] == j[0] && both[1] == e[0]);
