@@ -13,13 +13,6 @@
 
 #define B 8
 
-static double loss_of(ZcNet *net, ZcWorkspace *ws, const void *x, const gint32 *y) {
-  double loss;
-  assert_true(zc_net_forward(net, ws, x, B, NULL));
-  assert_true(zc_net_loss(net, ws, ZC_LOSS_CE, y, &loss, NULL));
-  return loss;
-}
-
 static gboolean find_param(ZcNet *net, int node, ZcParamKind kind, ZcParamInfo *out) {
   for (guint i = 0; i < zc_net_n_param_tensors(net); i++)
     if (zc_net_param(net, i, out) && out->node == node && out->kind == kind) return TRUE;
@@ -41,7 +34,7 @@ static void channel_sums_fd(ZcNet *net, ZcWorkspace *ws, int node, const void *x
       double f = s == 0 ? 1 + eps : 1 - eps;
       for (gsize i = 0; i < per; i++) wk[i] = save[i] * f;
       if (bk) *bk = bsave * f;
-      l[s] = loss_of(net, ws, x, y);
+      l[s] = harness_loss(net, ws, x, y, B);
     }
     memcpy(wk, save, per * sizeof(double));
     if (bk) *bk = bsave;

@@ -8,13 +8,6 @@
 #include <cmocka.h>
 #include "proxy_harness.h"
 
-static double loss_of(ZcNet *net, ZcWorkspace *ws, const void *x, const gint32 *y, int n) {
-  double loss;
-  assert_true(zc_net_forward(net, ws, x, n, NULL));
-  assert_true(zc_net_loss(net, ws, ZC_LOSS_CE, y, &loss, NULL));
-  return loss;
-}
-
 static void scale_layer(double *w, gsize n, double f) {
   for (gsize i = 0; i < n; i++) w[i] *= f;
 }
@@ -38,10 +31,10 @@ static void test_plain_matches_layer_scaling(void **state) {
     zc_net_layer(net, ws, l, &L);
     double *w = g_memdup2(L.weight, L.weight_numel * sizeof(double));
     scale_layer(L.weight, L.weight_numel, 1 + eps);
-    double lp = loss_of(net, ws, x, y, 8);
+    double lp = harness_loss(net, ws, x, y, 8);
     memcpy(L.weight, w, L.weight_numel * sizeof(double));
     scale_layer(L.weight, L.weight_numel, 1 - eps);
-    double lm = loss_of(net, ws, x, y, 8);
+    double lm = harness_loss(net, ws, x, y, 8);
     memcpy(L.weight, w, L.weight_numel * sizeof(double));
     g_free(w);
     double d = (lp - lm) / (2 * eps);

@@ -9,13 +9,6 @@
 #include <cmocka.h>
 #include "proxy_harness.h"
 
-static double loss_of(ZcNet *net, ZcWorkspace *ws, const void *x, const gint32 *y, int n) {
-  double loss;
-  assert_true(zc_net_forward(net, ws, x, n, NULL));
-  assert_true(zc_net_loss(net, ws, ZC_LOSS_CE, y, &loss, NULL));
-  return loss;
-}
-
 static void test_snip_matches_mask_finite_differences(void **state) {
   Harness h;
   harness_init(&h, "toy", NULL, "gaussian(classes=4):3x8x8", 8, 5);
@@ -36,9 +29,9 @@ static void test_snip_matches_mask_finite_differences(void **state) {
     for (gsize i = 0; i < L.weight_numel; i++) {
       double w0 = w[i];
       w[i] = w0 * (1 + eps);
-      double lp = loss_of(net, ws, x, y, 8);
+      double lp = harness_loss(net, ws, x, y, 8);
       w[i] = w0 * (1 - eps);
-      double lm = loss_of(net, ws, x, y, 8);
+      double lm = harness_loss(net, ws, x, y, 8);
       w[i] = w0;
       want += fabs((lp - lm) / (2 * eps));
     }
