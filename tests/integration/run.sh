@@ -4,16 +4,15 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 export XDG_CACHE_HOME="$T/xdg"   # never the user's cache
-D="$SRCDIR/../shared/data/nasbench201"
-[ -f "$D/nb201_nbsz_zc_sample725_cifar10.csv" ] || { echo "no shared NB201 tables: skipped"; exit 77; }
+D="$SRCDIR/share/data"   # the shipped NB201 tables
 
 cat > "$T/c.cfg" <<CFG
 experiment = "correlate";
 seed = 1;
 space = { name = "nb201"; dataset = "cifar10"; };
 proxies = ( "params", "flops" );
-benchmarks = ( { table = "$D/nb201_nbsz_zc_sample725_cifar10.csv"; key = "arch_str"; metric = "cifar10_val_acc"; },
-               { table = "$D/nb201_nbsz_val_acc_zen.csv"; key = "index"; metric = "cifar100_val_acc"; name = "c100"; } );
+benchmarks = ( { table = "$D/nb201_nbsz_zc_proxies_cifar10.csv"; key = "arch_str"; metric = "cifar10_val_acc"; },
+               { table = "$D/nb201_accuracy.csv"; key = "index"; metric = "cifar100_val_acc"; name = "c100"; } );
 sample = { count = 50; seed = 7; };
 output = { dir = "unused"; bootstrap = 200; };
 CFG
@@ -80,9 +79,9 @@ grep -q "bad.sqlite" "$T/err" || fail "cache stats on a corrupt file"
 expect_status 1 "$ZCNAS" cache stats --cache "$T/none.sqlite"
 
 # bad benchmark tables: FILE:LINE of each bad row
-{ head -n 3 "$D/nb201_nbsz_zc_sample725_cifar10.csv"; sed -n 2p "$D/nb201_nbsz_zc_sample725_cifar10.csv";
+{ head -n 3 "$D/nb201_nbsz_zc_proxies_cifar10.csv"; sed -n 2p "$D/nb201_nbsz_zc_proxies_cifar10.csv";
   echo "5,|nor_conv_3x3~0|+|nor_conv_9x9~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|,0,90"; } > "$T/bad.csv"
-sed "s|$D/nb201_nbsz_zc_sample725_cifar10.csv|bad.csv|" "$T/c.cfg" > "$T/bad.cfg"
+sed "s|$D/nb201_nbsz_zc_proxies_cifar10.csv|bad.csv|" "$T/c.cfg" > "$T/bad.cfg"
 expect_status 2 "$ZCNAS" run "$T/bad.cfg" -o "$T/o6" --no-cache
 grep -q "bad.csv:4: " "$T/err" || fail "duplicate row not named"
 grep -q "bad.csv:5: " "$T/err" || fail "bad genotype row not named"

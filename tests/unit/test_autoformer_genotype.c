@@ -521,12 +521,9 @@ static void test_crossover_properties(void **state) {
 /* ---- Auto-Prox AutoFormer-Tiny rows ------------------------------------------- */
 
 static void test_autoprox_rows(void **state) {
-  const char *path = ZC_TEST_SRCDIR "/../shared/data/vit_autoprox/autoprox_gt_autoformer.csv";
+  const char *path = ZC_TEST_SRCDIR "/share/data/autoprox_gt_autoformer.csv";
   g_autofree char *text = NULL;
-  if (!g_file_get_contents(path, &text, NULL, NULL)) {
-    print_message("skipped: %s not found\n", path);
-    skip();
-  }
+  if (!g_file_get_contents(path, &text, NULL, NULL)) fail_msg("%s not found", path);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   assert_string_equal(lines[0] ? strtok(lines[0], ",") : "", "row");
   int rows = 0, depth_sum = 0;

@@ -9,17 +9,32 @@
 #include <math.h>
 #include <stdio.h>
 #include <cmocka.h>
+#include <zlib.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/csvout.h>
 #include <zcnas/error.h>
 #include "nb201_genotype.h"
 
-#define NB201_DATA ZC_TEST_SRCDIR "/../shared/data/nasbench201/"
+/* share/data (shipped for users) and tests/data (fixtures); provenance in their README files */
+#define SHARE_DATA ZC_TEST_SRCDIR "/share/data/"
+#define TEST_DATA ZC_TEST_SRCDIR "/tests/data/"
 
-/* Rows of a CSV file as string vectors (header first); NULL when the file is absent. */
+/* The whole content of a file, gzip-compressed or not (zlib reads both). */
+static char *slurp(const char *path) {
+  gzFile f = gzopen(path, "rb");
+  if (!f) fail_msg("cannot open %s", path);
+  GString *text = g_string_new(NULL);
+  char buf[65536];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) g_string_append_len(text, buf, n);
+  assert_true(n == 0);
+  gzclose(f);
+  return g_string_free(text, FALSE);
+}
+
+/* Rows of a CSV file as string vectors (header first). */
 static GPtrArray *read_csv(const char *path) {
-  char *text;
-  if (!g_file_get_contents(path, &text, NULL, NULL)) return NULL;
+  char *text = slurp(path);
   GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
   char **lines = g_strsplit(text, "\n", -1);
   for (char **l = lines; *l; l++)
@@ -38,14 +53,17 @@ static int column(GPtrArray *rows, const char *name) {
 }
 
 static void test_index_and_iso_key_every_row(void **state) {
-  GPtrArray *rows = read_csv(NB201_DATA "nb201_nats_test_acc_200ep.csv");
-  if (!rows) skip();
-  int ci = column(rows, "index"), ca = column(rows, "arch_str"), cu = column(rows, "unique_str");
+  GPtrArray *rows = read_csv(SHARE_DATA "nb201_accuracy.csv");
+  GPtrArray *iso = read_csv(TEST_DATA "nb201_unique_str.csv.gz");   /* index,unique_str in row order */
+  int ci = column(rows, "index"), ca = column(rows, "arch_str");
+  int ii = column(iso, "index"), cu = column(iso, "unique_str");
   assert_int_equal(rows->len - 1, NB201_COUNT);
+  assert_int_equal(iso->len - 1, NB201_COUNT);
   GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint r = 1; r < rows->len; r++) {
-    char **f = g_ptr_array_index(rows, r);
+    char **f = g_ptr_array_index(rows, r), **u = g_ptr_array_index(iso, r);
     guint index = (guint)atoi(f[ci]);
+    assert_int_equal(atoi(u[ii]), index);
     Nb201Genotype g, h;
     nb201_from_index(index, &g);
     char *s = nb201_format(&g);
@@ -54,18 +72,18 @@ static void test_index_and_iso_key_every_row(void **state) {
     assert_true(nb201_parse(f[ca], &h, NULL));
     assert_int_equal(nb201_to_index(&h), index);
     char *key = nb201_iso_key(&h);
-    if (strcmp(key, f[cu])) fail_msg("index %u: key %s != %s", index, key, f[cu]);
+    if (strcmp(key, u[cu])) fail_msg("index %u: key %s != %s", index, key, f[cu]);
     g_hash_table_add(keys, key);
   }
   assert_int_equal(g_hash_table_size(keys), 6466);   /* NATS-Bench's count of distinct cells */
   g_hash_table_unref(keys);
   g_ptr_array_unref(rows);
+  g_ptr_array_unref(iso);
 }
 
 /* Every row of the NAS-Bench-Suite-Zero table: params exactly (to 1e-6 M), FLOPs within 0.5 %. */
 static void check_cost_table(const char *file, guint classes, double *max_abs) {
   GPtrArray *rows = read_csv(file);
-  if (!rows) skip();
   int ca = column(rows, "arch_str"), cp = column(rows, "params"), cf = column(rows, "flops");
   Nb201Macro m = {16, 5, 32, classes};
   *max_abs = 0;
@@ -88,14 +106,14 @@ static void test_cost_against_nbsz(void **state) {
   double diff;
   /* the documented convention differs from NBSZ's by at most 1088 FLOPs per network
    * (0.014 % of the smallest), independent of the cell */
-  check_cost_table(NB201_DATA "nb201_nbsz_zc_proxies_cifar10.csv", 10, &diff);
+  check_cost_table(SHARE_DATA "nb201_nbsz_zc_proxies_cifar10.csv", 10, &diff);
   assert_true(diff <= 1088e-6 + 1e-9);
-  check_cost_table(NB201_DATA "nb201_nbsz_zc_sample725_cifar100.csv", 100, &diff);
+  check_cost_table(TEST_DATA "nb201_nbsz_cost_cifar100.csv", 100, &diff);
   assert_true(diff <= 1088e-6 + 1e-9);
 }
 
 static void test_published_anchors(void **state) {
-  /* ../shared/data/README.md: index 0, 1, 6111 */
+  /* NAS-Bench-Suite-Zero params/FLOPs of index 0, 1, 6111 (share/data/nb201_nbsz_zc_proxies_cifar10.csv) */
   static const struct { guint index; double params, flops; } a[] = {
     {0, 0.129306, 17.958592}, {1, 0.802426, 116.692672}, {6111, 1.073466, 155.584192}};
   Nb201Macro m = {16, 5, 32, 10};

