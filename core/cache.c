@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 #include <zcnas/cache.h>
@@ -353,7 +354,32 @@ static gboolean prepare_all(ZcCache *c, GError **error) {
                  error);
 }
 
+/* Writing needs the file (or, to create it, its directory) and the directory for the
+ * WAL and shared-memory files beside it. */
+static gboolean check_writable(const char *path, GError **error) {
+  gchar *dir = g_path_get_dirname(path);
+  gchar *wal = g_strconcat(path, "-wal", NULL);
+  const char *what = NULL;
+  int e = 0;
+  if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+    if (g_access(path, W_OK) != 0) what = "the score cache cannot be written", e = errno;
+    else if (!g_file_test(wal, G_FILE_TEST_EXISTS) && g_access(dir, W_OK) != 0)
+      what = "the score cache cannot be written (its journal cannot be created in the directory)", e = errno;
+  } else if (g_access(dir, W_OK) != 0) {
+    what = "the score cache cannot be created in its directory", e = errno;
+  }
+  if (what) g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: %s: %s", path, what, g_strerror(e));
+  g_free(wal);
+  g_free(dir);
+  return what == NULL;
+}
+
 ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error) {
+  if (path && !*path) {
+    /* SQLite would silently use a temporary database */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "the score cache path is empty");
+    return NULL;
+  }
   ZcCache *c = g_new0(ZcCache, 1);
   c->path = path ? g_strdup(path) : zc_cache_default_path();
   c->flags = flags;
@@ -378,6 +404,16 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
     cache_free(c);
     return NULL;
   }
+  if (ro && !g_file_test(c->path, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: no score cache here: %s", c->path, g_strerror(ENOENT));
+    cache_free(c);
+    return NULL;
+  }
+  /* say now, before anything is scored, when results could not be stored */
+  if (!ro && !check_writable(c->path, error)) {
+    cache_free(c);
+    return NULL;
+  }
   int oflags = ro ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(c->path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
@@ -394,8 +430,14 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
   gint64 n_tables = 0;
   GError *e = NULL;
   if (!query_int(c, "SELECT count(*) FROM sqlite_master", &n_tables, &e)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache: %s", c->path,
-                sqlite3_errmsg(c->db));
+    int rc0 = sqlite3_errcode(c->db) & 0xff;
+    if (rc0 == SQLITE_CANTOPEN || rc0 == SQLITE_READONLY || rc0 == SQLITE_PERM || rc0 == SQLITE_IOERR)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot %s the score cache: %s%s%s", c->path,
+                  ro ? "read" : "open or create", sqlite3_errmsg(c->db), sqlite3_system_errno(c->db) ? ": " : "",
+                  sqlite3_system_errno(c->db) ? g_strerror(sqlite3_system_errno(c->db)) : "");
+    else
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache: %s", c->path,
+                  sqlite3_errmsg(c->db));
     g_error_free(e);
     cache_free(c);
     return NULL;
@@ -413,6 +455,11 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
     }
   }
   if (!check_schema(c, error)) {
+    cache_free(c);
+    return NULL;
+  }
+  if (!ro && sqlite3_db_readonly(c->db, "main") == 1) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: the score cache cannot be written (opened read-only)", c->path);
     cache_free(c);
     return NULL;
   }
@@ -824,7 +871,45 @@ out:
 gboolean zc_cache_vacuum(ZcCache *c, GError **error) {
   g_return_val_if_fail(c, FALSE);
   if (!zc_cache_flush(c, error)) return FALSE;
-  return exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", error) && exec(c, "VACUUM", error);
+  GError *err = NULL;
+  if (exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", &err) && exec(c, "VACUUM", &err)) return TRUE;
+  /* SQLite reports a damaged file in odd ways ("database or disk is full"): say so */
+  GError *damage = NULL;
+  if (!zc_cache_check(c, &damage)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache (%s); nothing was changed",
+                c->path, damage->message);
+    g_error_free(damage);
+    g_error_free(err);
+    return FALSE;
+  }
+  g_propagate_error(error, err);
+  return FALSE;
+}
+
+gboolean zc_cache_purge(ZcCache *c, gboolean failed_only, const char *space, const char *proxy, gint64 *removed,
+                        GError **error) {
+  g_return_val_if_fail(c, FALSE);
+  *removed = 0;
+  if (c->flags & ZC_CACHE_READ_ONLY) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: the score cache is open read-only", c->path);
+    return FALSE;
+  }
+  if (!zc_cache_flush(c, error)) return FALSE;
+  sqlite3_stmt *st = NULL;
+  /* outputs go with their score (ON DELETE CASCADE) */
+  if (!prepare(c, &st,
+               "DELETE FROM scores WHERE (?1 IS NULL OR space = ?1) AND (?2 IS NULL OR proxy = ?2)"
+               " AND (?3 = 0 OR status = 'failed')",
+               error))
+    return FALSE;
+  sqlite3_bind_text(st, 1, space, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, proxy, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, failed_only ? 1 : 0);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return db_fail(c, rc, error, "removing scores");
+  *removed = sqlite3_changes(c->db);
+  return TRUE;
 }
 
 gboolean zc_cache_check(ZcCache *c, GError **error) {

@@ -96,6 +96,59 @@ static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
   return TRUE;
 }
 
+
+/* ---- inputs of the run: never overwritten by its outputs ---------------------------- */
+
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+  char *what;   /* "benchmark table /path/x.csv" */
+} ZcRunInput;
+
+static void input_clear(gpointer p) { g_free(((ZcRunInput *)p)->what); }
+
+void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path) {
+  GStatBuf sb;
+  if (!path || !*path || g_stat(path, &sb) != 0) return;
+  if (!ctx->inputs) {
+    ctx->inputs = g_array_new(FALSE, TRUE, sizeof(ZcRunInput));
+    g_array_set_clear_func(ctx->inputs, input_clear);
+  }
+  ZcRunInput in = {sb.st_dev, sb.st_ino, g_strdup_printf("%s %s", what, path)};
+  g_array_append_val(ctx->inputs, in);
+}
+
+gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error) {
+  for (; ctx->inputs && *names; names++) {
+    char *path = g_build_filename(ctx->dir, *names, NULL);
+    GStatBuf sb;
+    const ZcRunInput *hit = NULL;
+    if (g_stat(path, &sb) == 0)
+      for (guint i = 0; i < ctx->inputs->len && !hit; i++) {
+        const ZcRunInput *in = &g_array_index(ctx->inputs, ZcRunInput, i);
+        if (in->dev == sb.st_dev && in->ino == sb.st_ino) hit = in;
+      }
+    if (hit)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "%s: writing this output would overwrite the %s, an input of this run; "
+                  "choose another output directory (--out or output.dir)",
+                  path, hit->what);
+    g_free(path);
+    if (hit) return FALSE;
+  }
+  return TRUE;
+}
+
+/* The file behind data.spec KIND:PATH (resolved as zc_dataset_open does); NULL for
+ * generated data. */
+static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
+  const char *spec = zc_options_string(data_opts, "spec");
+  const char *colon = strchr(spec, ':');
+  if (!colon || g_str_has_prefix(spec, "gaussian:")) return NULL;
+  const char *arg = colon + 1;
+  return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
+}
+
 static const char *const experiments[] = {"search", "correlate", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
@@ -142,6 +195,13 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   }
   if (ok) ok = zc_run_open_data(ctx.data_opts, ctx.base_dir, &ctx.dataset, error);
   if (ok && ctx.leader) ok = open_cache(&ctx, error);
+  if (ok && ctx.leader) {
+    char *data = data_file(ctx.data_opts, ctx.base_dir);
+    zc_run_add_input(&ctx, "pipeline file", zc_pipeline_file(p));
+    zc_run_add_input(&ctx, "data file", data);
+    if (ctx.cache) zc_run_add_input(&ctx, "score cache", zc_cache_path(ctx.cache));
+    g_free(data);
+  }
   if (ok) {
     if (!strcmp(experiment, "search")) ok = zc_experiment_search(&ctx, error);
     else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
@@ -155,6 +215,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
       ok = FALSE;
     }
   }
+  if (ctx.inputs) g_array_unref(ctx.inputs);
   zc_dataset_free(ctx.dataset);
   zc_options_free(ctx.output_opts);
   zc_options_free(ctx.data_opts);

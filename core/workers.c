@@ -46,6 +46,7 @@ struct ZcWorker {
 typedef struct {
   ZcScorer *scorer;          /* NULL when its proxies could not be instantiated */
   char *error;
+  gboolean transient;        /* the error came from the environment */
   guint n;
   guint idx[MAX_PROXIES];    /* proxy of the full list behind each of the scorer's */
 } SubScorer;
@@ -199,6 +200,7 @@ static SubScorer *sub_scorer(ZcWorker *w, guint64 mask) {
   g_mutex_unlock(&ev->setup_lock);
   if (err) {
     s->error = g_strdup(err->message);
+    s->transient = zc_error_is_transient(err);
     g_error_free(err);
     g_ptr_array_unref(px);
   } else {
@@ -226,11 +228,12 @@ void zc_task_result_free(const ZcEvaluator *ev, ZcTaskResult *r) {
   g_free(r);
 }
 
-static void fail_all(const ZcEvaluator *ev, ZcTaskResult *r, const char *message) {
+static void fail_all(const ZcEvaluator *ev, ZcTaskResult *r, const char *message, gboolean transient) {
   for (guint j = 0; j < ev->np; j++)
     if (r->mask >> j & 1) {
       r->results[j].status = ZC_STATUS_FAILED;
       r->results[j].message = g_strdup(message);
+      r->results[j].transient = transient;
     }
 }
 
@@ -241,10 +244,10 @@ ZcTaskResult *zc_worker_score(ZcWorker *w, guint task, const char *genotype, gui
   ZcArch *arch = zc_space_parse(w->space, genotype, &err);
   SubScorer *s = arch ? sub_scorer(w, mask) : NULL;
   if (!arch) {
-    fail_all(ev, r, err->message);
+    fail_all(ev, r, err->message, FALSE);
     g_error_free(err);
   } else if (!s->scorer) {
-    fail_all(ev, r, s->error);
+    fail_all(ev, r, s->error, s->transient);
   } else {
     const ZcScoreLayout *sl = zc_scorer_layout(s->scorer);
     double *out = g_new(double, MAX(sl->n_scores, 1));
@@ -357,7 +360,8 @@ static void task_done(ZcTaskResult *r, gpointer user) {
     if (r->results[j].status == ZC_STATUS_FAILED && !ev->setup.quiet && s->warned++ < 5)
       fprintf(stderr, "%szcnas: warning: %s failed on %s: %s\n", isatty(2) ? "\r\033[K" : "",
               zc_evaluator_proxy_name(ev, j), genotype, r->results[j].message ? r->results[j].message : "?");
-    if (ev->setup.cache && !s->error) cache_store(ev, j, genotype, r, &s->error);
+    /* a failure of the machine (out of memory ...) is not a property of the key */
+    if (ev->setup.cache && !s->error && !r->results[j].transient) cache_store(ev, j, genotype, r, &s->error);
   }
   zc_task_result_free(ev, r);
   s->done++;

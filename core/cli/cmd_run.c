@@ -43,6 +43,7 @@ int zc_cmd_run(int argc, char **argv) {
   else if (argc != 2) status = zc_cli_usage("run", "give exactly one pipeline file");
   else if (jobs < 0) status = zc_cli_usage("run", "--jobs must be positive");
   else if (no_cache && cache) status = zc_cli_usage("run", "give --cache or --no-cache, not both");
+  else if (cache && !*cache) status = zc_cli_usage("run", "--cache needs a file name (--no-cache: no cache)");
   if (status == ZC_EXIT_OK) {
     GError *err = NULL;
     gboolean mpi = zc_run_mpi_init(&argc, &argv);

@@ -22,6 +22,8 @@ typedef struct {
   ZcStatus status;
   char *message;     /* for FAILED; owned by the result */
   double seconds;    /* wall time of this proxy on this architecture */
+  gboolean transient; /* FAILED because of the environment (memory, I/O), not of the
+                         architecture: another run may succeed, so it is never cached */
 } ZcProxyResult;
 
 typedef struct ZcScorer ZcScorer;
@@ -41,6 +43,9 @@ guint zc_scorer_offset(const ZcScorer *scorer, guint i);
 void zc_scorer_score(ZcScorer *scorer, ZcSpace *space, const ZcArch *arch, double *out,
                      ZcProxyResult *results);
 void zc_proxy_result_clear(ZcProxyResult *r);
+/* Whether a proxy's error comes from the environment (ZC_ERROR_NOMEM, ZC_ERROR_IO) rather
+ * than from the architecture: such failures are reported but never cached. */
+gboolean zc_error_is_transient(const GError *err);
 const char *zc_status_name(ZcStatus status);
 
 G_END_DECLS
