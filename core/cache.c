@@ -76,7 +76,9 @@ static int error_code_of(int rc) {
 }
 
 static gboolean db_fail(ZcCache *c, int rc, GError **error, const char *what) {
-  g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: %s: %s", c->path, what,
+  gboolean damaged = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+  g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: %s%s: %s", c->path,
+              damaged ? "not a usable zcnas score cache: " : "", what,
               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
   return FALSE;
 }
@@ -876,8 +878,10 @@ gboolean zc_cache_vacuum(ZcCache *c, GError **error) {
   /* SQLite reports a damaged file in odd ways ("database or disk is full"): say so */
   GError *damage = NULL;
   if (!zc_cache_check(c, &damage)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache (%s); nothing was changed",
-                c->path, damage->message);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                "%s: not a usable zcnas score cache: the file is damaged (%s); nothing was changed "
+                "(the sqlite3 shell's .recover may save its records)",
+                c->path, sqlite3_errstr(SQLITE_CORRUPT));
     g_error_free(damage);
     g_error_free(err);
     return FALSE;

@@ -1,0 +1,109 @@
+#!/bin/sh
+# Integration: a run never overwrites its inputs; failures of the machine are not cached;
+# `zcnas cache purge`; clear messages about unusable caches and too small samples.
+# Data: the toy space of tests/plugins and tables written here.
+set -eu
+. "$(dirname "$0")/lib.sh"
+export XDG_CACHE_HOME="$T/xdg"   # never the user's cache
+PP="--plugin-path ${top_builddir}/tests/plugins/.libs"
+{ echo "arch,acc"; for c in 1 2 3 4 5 6; do for d in 0 1 2; do echo "c$c-d$d,$(( (c * 7 + d * 13) % 97 ))"; done; done; } \
+  > "$T/toy.csv"
+mkdir "$T/in"
+cp "$T/toy.csv" "$T/in/scores.csv"
+cat > "$T/in/toy.cfg" <<CFG
+experiment = "correlate";
+space = { name = "toy"; };
+proxies = ( "params" );
+benchmarks = ( { table = "scores.csv"; key = "arch"; metric = "acc"; } );
+sample = { count = 0; };
+output = { bootstrap = 0; plots = false; };
+CFG
+
+# 1. --out at the directory of the benchmark table (by another name, too): refused up front
+expect_status 2 "$ZCNAS" run "$T/in/toy.cfg" $PP -q --cache "$T/c.sqlite" -o "$T/in"
+grep -q "overwrite the benchmark table" "$T/err" || fail "overwrite: message"
+cmp -s "$T/toy.csv" "$T/in/scores.csv" || fail "the benchmark table was overwritten"
+ln -s "$T/in" "$T/link"
+expect_status 2 "$ZCNAS" run "$T/in/toy.cfg" $PP -q --cache "$T/c.sqlite" -o "$T/link/."
+cmp -s "$T/toy.csv" "$T/in/scores.csv" || fail "the benchmark table was overwritten through a link"
+[ ! -e "$T/c.sqlite" ] || [ "$("$ZCNAS" cache stats --cache "$T/c.sqlite" | sed -n 's/^records: //p')" = 0 ] \
+  || fail "overwrite: scored before refusing"
+# the cache is an input too
+cp "$T/in/toy.cfg" "$T/p.cfg"
+sed -i 's|"scores.csv"|"in/scores.csv"|' "$T/p.cfg"
+mkdir "$T/o"
+"$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/o/report.md" -o "$T/x" > /dev/null
+expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/o/report.md" -o "$T/o"
+grep -q "overwrite the score cache" "$T/err" || fail "overwrite the cache: message"
+"$ZCNAS" cache stats --cache "$T/o/report.md" > /dev/null || fail "the cache was overwritten"
+# an output directory that is no input: fine, and no temporary files left behind
+"$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/c.sqlite" -o "$T/good" > /dev/null
+[ "$(ls "$T/good" | tr '\n' ' ')" = "correlations.csv correlations.json report.md scores.csv " ] \
+  || fail "outputs: $(ls "$T/good")"
+
+# 2. out of memory (the workspace of 64-channel networks on 4096 images of 64x64 is ~190 GB)
+#    is reported, not cached: a run on a bigger machine computes it
+cat > "$T/big.cfg" <<CFG
+experiment = "correlate";
+space = { name = "toy"; resolution = 64; };
+proxies = ( "grad_norm" );
+data = { spec = "gaussian(classes=4):3x64x64"; batch = 4096; };
+benchmarks = ( { table = "$T/big.csv"; key = "arch"; metric = "acc"; } );
+sample = { count = 0; };
+output = { bootstrap = 0; plots = false; };
+CFG
+printf 'arch,acc\nc62-d8,1\nc63-d8,2\nc64-d8,3\n' > "$T/big.csv"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1"
+"$ZCNAS" run "$T/big.cfg" $PP --cache "$T/big.sqlite" -o "$T/big" > /dev/null 2> "$T/err" || true
+grep -q "cannot allocate" "$T/err" || fail "out of memory: no warning"
+[ "$("$ZCNAS" cache stats --cache "$T/big.sqlite" | sed -n 's/^records: //p')" = 0 ] || fail "out of memory was cached"
+
+# cache purge: all, --failed, --proxy; says how many
+"$ZCNAS" cache purge --failed --cache "$T/c.sqlite" > "$T/out" || fail "purge --failed"
+grep -q "^removed 0 records from " "$T/out" || fail "purge --failed: $(cat "$T/out")"
+"$ZCNAS" cache purge --proxy flops --cache "$T/c.sqlite" > "$T/out" || fail "purge --proxy flops"
+grep -q "^removed 0 records from " "$T/out" || fail "purge --proxy flops: $(cat "$T/out")"
+"$ZCNAS" cache purge --proxy params --cache "$T/c.sqlite" > "$T/out" || fail "purge --proxy"
+grep -q "^removed 18 records from " "$T/out" || fail "purge --proxy params: $(cat "$T/out")"
+[ "$("$ZCNAS" cache stats --cache "$T/c.sqlite" | sed -n 's/^records: //p')" = 0 ] || fail "purge left records"
+expect_status 2 "$ZCNAS" cache stats --failed --cache "$T/c.sqlite"
+
+# 4. cache messages
+expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --cache "" -o "$T/e"
+expect_status 1 "$ZCNAS" cache stats --cache "$T/none.sqlite"
+[ "$(wc -l < "$T/err")" -eq 1 ] || fail "cache stats: the error more than once"
+grep -q "no score cache here" "$T/err" || fail "cache stats: missing file"
+cp "$T/c.sqlite" "$T/bad.sqlite"
+"$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/bad.sqlite" -o "$T/b" > /dev/null
+for c in $(seq 1 64); do for d in 3 4 5 6 7 8; do echo "c$c-d$d,$c"; done; done >> "$T/in/scores.csv"
+sed -i 's|"params"|"params", "flops"|' "$T/p.cfg"
+"$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/bad.sqlite" -o "$T/b" > /dev/null
+"$ZCNAS" cache vacuum --cache "$T/bad.sqlite" > /dev/null
+# garbage over three pages in the middle of the records (the schema pages stay readable)
+yes zcnas | head -c 12288 | dd of="$T/bad.sqlite" bs=4096 seek=10 count=3 conv=notrunc 2> /dev/null
+expect_status 1 "$ZCNAS" cache vacuum --cache "$T/bad.sqlite"
+grep -q "not a usable zcnas score cache" "$T/err" || fail "vacuum of a damaged file"
+grep -q "disk is full" "$T/err" && fail "vacuum of a damaged file blames the disk"
+# a cache that cannot be written is refused when opened, before any scoring
+if [ "$(id -u)" = 0 ]; then
+  command -v setpriv > /dev/null || { echo "root without setpriv: permission checks skipped"; exit 0; }
+  AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  chmod 755 "$T"
+else
+  AS=""
+fi
+mkdir "$T/ro" "$T/w"
+chmod 777 "$T/w"
+"$ZCNAS" run "$T/p.cfg" $PP -q --cache "$T/ro/c.sqlite" -o "$T/r" > /dev/null
+chmod 555 "$T/ro"
+chmod 444 "$T/ro/c.sqlite"
+chmod -R a+rX "$T/in"
+expect_status 1 $AS "$ZCNAS" run "$T/p.cfg" $PP --cache "$T/ro/c.sqlite" -o "$T/w/o"
+grep -q "cannot be written" "$T/err" || fail "read-only cache: message"
+grep -q "proxy scores computed" "$T/err" && fail "read-only cache: scored before failing"
+expect_status 1 $AS "$ZCNAS" run "$T/p.cfg" $PP --cache "$T/ro/new/c.sqlite" -o "$T/w/o"
+grep -q "cannot create directory" "$T/err" || fail "unwritable directory: message"
+expect_status 1 $AS "$ZCNAS" run "$T/p.cfg" $PP --cache "$T/ro/new.sqlite" -o "$T/w/o"
+grep -q "cannot be created in its directory: Permission denied" "$T/err" || fail "unwritable directory: message"
+grep -q "not a usable" "$T/err" && fail "unwritable directory: called unusable"
+exit 0
