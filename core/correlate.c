@@ -128,7 +128,8 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   if (ok) {
     const gint64 *pct = NULL;
     guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
-    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, pct, n_prec,
+    ZcNanPolicy policy = !strcmp(zc_options_string(ctx->output_opts, "nan_policy"), "last") ? ZC_NAN_LAST : ZC_NAN_SKIP;
+    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec,
                                   (guint)zc_options_int(ctx->output_opts, "bootstrap"),
                                   zc_options_float(ctx->output_opts, "level"), ctx->seed, error);
     ok = table != NULL;

@@ -22,6 +22,9 @@ const ZcOption zc_output_schema[] = {
   {"level", ZC_OPT_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence level of the intervals (correlate)"},
   {"precision", ZC_OPT_INT_LIST, "[5, 10]", 1, 100, NULL, "precision at the top k % of the ground truth (correlate)"},
   {"plots", ZC_OPT_BOOL, "true", 0, 0, NULL, "draw PNG plots with gnuplot when it is installed (correlate)"},
+  {"nan_policy", ZC_OPT_CHOICE, "skip", 0, 0, "skip|last",
+   "a failed or NaN score: skip (leave the architecture out) or last (rank it below all others, as "
+   "NAS-Bench-Suite-Zero does) (correlate)"},
   {NULL},
 };
 
