@@ -121,7 +121,7 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   if (ok) ok = zc_evaluator_run(ev, genotypes, n, scores, status, "correlate", error);
   guint64 cached = 0, computed = 0;
   zc_evaluator_counts(ev, &cached, &computed);
-  if (!st->quiet && scored)
+  if (!st->quiet && scored && (ok || computed || cached))
     fprintf(stderr, "zcnas: %" G_GUINT64_FORMAT " proxy scores computed, %" G_GUINT64_FORMAT " from the cache%s\n",
             computed, cached, ctx->cache ? "" : " (cache off)");
   ZcCorrTable *table = NULL;

@@ -96,6 +96,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     r->status = ZC_STATUS_OK;
     r->message = NULL;
     r->transient = FALSE;
+    r->run_error = FALSE;
     for (guint k = 0; k < n; k++) o[k] = NAN;
     GError *err = NULL;
     gint64 t0 = g_get_monotonic_time();
@@ -103,6 +104,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
       r->status = ZC_STATUS_FAILED;
       r->message = g_strdup(err ? err->message : "failed without a message");
       r->transient = zc_error_is_transient(err);
+      r->run_error = zc_error_is_run_error(err);
       g_clear_error(&err);
       for (guint k = 0; k < n; k++) o[k] = NAN;
     } else {
@@ -120,6 +122,10 @@ gboolean zc_error_is_transient(const GError *err) {
   /* memory and I/O depend on the machine and the moment; everything else a proxy
    * reports depends on the architecture, its options and the data */
   return err && err->domain == ZC_ERROR && (err->code == ZC_ERROR_NOMEM || err->code == ZC_ERROR_IO);
+}
+
+gboolean zc_error_is_run_error(const GError *err) {
+  return err && err->domain == ZC_ERROR && (err->code == ZC_ERROR_CONFIG || err->code == ZC_ERROR_DATA);
 }
 
 void zc_proxy_result_clear(ZcProxyResult *r) {

@@ -24,6 +24,8 @@ typedef struct {
   double seconds;    /* wall time of this proxy on this architecture */
   gboolean transient; /* FAILED because of the environment (memory, I/O), not of the
                          architecture: another run may succeed, so it is never cached */
+  gboolean run_error; /* FAILED because of the run's configuration or data
+                         (ZC_ERROR_CONFIG, ZC_ERROR_DATA): the same for every architecture */
 } ZcProxyResult;
 
 typedef struct ZcScorer ZcScorer;
@@ -46,6 +48,8 @@ void zc_proxy_result_clear(ZcProxyResult *r);
 /* Whether a proxy's error comes from the environment (ZC_ERROR_NOMEM, ZC_ERROR_IO) rather
  * than from the architecture: such failures are reported but never cached. */
 gboolean zc_error_is_transient(const GError *err);
+/* Whether it comes from the run's configuration or data (ZC_ERROR_CONFIG, ZC_ERROR_DATA). */
+gboolean zc_error_is_run_error(const GError *err);
 const char *zc_status_name(ZcStatus status);
 
 G_END_DECLS

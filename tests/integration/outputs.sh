@@ -58,6 +58,24 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1"
 grep -q "cannot allocate" "$T/err" || fail "out of memory: no warning"
 [ "$("$ZCNAS" cache stats --cache "$T/big.sqlite" | sed -n 's/^records: //p')" = 0 ] || fail "out of memory was cached"
 
+# 3. an error of the configuration or the data: once, before scoring, exit 2, not cached
+sed 's/gaussian(classes=4):3x64x64/gaussian:3x8x8/; s/resolution = 64; //; s/batch = 4096/batch = 8/' \
+  "$T/big.cfg" > "$T/classes.cfg"
+expect_status 2 "$ZCNAS" run "$T/classes.cfg" $PP --cache "$T/cls.sqlite" -o "$T/cls"
+[ "$(grep -c "10 classes, the network's head only 4" "$T/err")" -eq 1 ] || fail "classes: not one message"
+[ "$("$ZCNAS" cache stats --cache "$T/cls.sqlite" | sed -n 's/^records: //p')" = 0 ] || fail "classes: cached"
+cat > "$T/shape.cfg" <<CFG
+experiment = "correlate";
+space = { name = "nb201"; dataset = "imagenet16-120"; };
+proxies = ( "grad_norm" );
+data = { spec = "cifar10:$SRCDIR/share/data/cifar10_test2000.bin"; batch = 8; };
+benchmarks = ( { table = "$SRCDIR/share/data/nb201_accuracy.csv"; key = "arch_str"; metric = "cifar10_val_acc"; } );
+sample = { count = 4; };
+output = { bootstrap = 0; plots = false; };
+CFG
+expect_status 2 "$ZCNAS" run "$T/shape.cfg" --cache "$T/cls.sqlite" -o "$T/shape"
+[ "$(grep -c "has images 3x32x32, the space expects 3x16x16" "$T/err")" -eq 1 ] || fail "shape: not one message"
+
 # cache purge: all, --failed, --proxy; says how many
 "$ZCNAS" cache purge --failed --cache "$T/c.sqlite" > "$T/out" || fail "purge --failed"
 grep -q "^removed 0 records from " "$T/out" || fail "purge --failed: $(cat "$T/out")"
