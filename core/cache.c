@@ -34,7 +34,7 @@ static const char *const schema_sql =
     " space TEXT NOT NULL, genotype TEXT NOT NULL, proxy TEXT NOT NULL,"
     " proxy_version TEXT NOT NULL, options_hash TEXT NOT NULL, data_hash TEXT NOT NULL,"
     " batch INTEGER NOT NULL, seed INTEGER NOT NULL, dtype TEXT NOT NULL, backend TEXT NOT NULL,"
-    " status TEXT NOT NULL CHECK (status IN ('ok', 'nan', 'failed')),"
+    " status TEXT NOT NULL CHECK (status IN ('ok', 'nan', 'failed', 'degenerate')),"
     " message TEXT, wall_s REAL, peak_bytes INTEGER, timestamp_us INTEGER NOT NULL,"
     " UNIQUE (space, genotype, proxy, proxy_version, options_hash, data_hash, batch, seed,"
     "         dtype, backend));"
@@ -175,12 +175,13 @@ gboolean zc_cache_record_get(const ZcCacheRecord *r, const char *name, double *v
 }
 
 static const char *status_name(ZcScoreStatus s) {
-  return s == ZC_SCORE_OK ? "ok" : s == ZC_SCORE_NAN ? "nan" : "failed";
+  return s == ZC_SCORE_OK ? "ok" : s == ZC_SCORE_NAN ? "nan" : s == ZC_SCORE_DEGENERATE ? "degenerate" : "failed";
 }
 
 static ZcScoreStatus status_parse(const char *s) {
   if (s && strcmp(s, "ok") == 0) return ZC_SCORE_OK;
   if (s && strcmp(s, "nan") == 0) return ZC_SCORE_NAN;
+  if (s && strcmp(s, "degenerate") == 0) return ZC_SCORE_DEGENERATE;
   return ZC_SCORE_FAILED;
 }
 
@@ -292,6 +293,34 @@ fail:
   return FALSE;
 }
 
+/* Version 1 -> 2: the scores table allows status 'degenerate' (SQLite cannot change a
+ * CHECK constraint in place: copy, drop, rename; foreign keys are off until opened). */
+static gboolean upgrade_v1(ZcCache *c, GError **error) {
+  gchar *create = g_strdup(strstr(schema_sql, "CREATE TABLE scores("));
+  *strstr(create, "CREATE INDEX") = '\0';
+  gchar *create_new = g_strconcat("CREATE TABLE scores_v2(", create + strlen("CREATE TABLE scores("), NULL);
+  gchar *sql = g_strconcat(create_new,
+                           "INSERT INTO scores_v2 SELECT * FROM scores;"
+                           "DROP TABLE scores;"
+                           "ALTER TABLE scores_v2 RENAME TO scores;"
+                           "CREATE INDEX scores_space_proxy ON scores(space, proxy);"
+                           "UPDATE zcnas_meta SET value = '2' WHERE key = 'schema_version';",
+                           NULL);
+  gboolean ok = exec(c, "BEGIN IMMEDIATE", error);
+  if (ok) {
+    /* another process may have upgraded it while we waited for the lock */
+    gint64 v = 0;
+    ok = query_int(c, "SELECT value FROM zcnas_meta WHERE key = 'schema_version'", &v, error);
+    if (ok && v == 1) ok = exec(c, sql, error);
+    ok = ok && exec(c, "COMMIT", error);
+    if (!ok) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  g_free(sql);
+  g_free(create_new);
+  g_free(create);
+  return ok;
+}
+
 static gboolean check_schema(ZcCache *c, GError **error) {
   gint64 has_meta = 0;
   if (!query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'zcnas_meta'",
@@ -315,7 +344,11 @@ static gboolean check_schema(ZcCache *c, GError **error) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a zcnas score cache (no schema version)", c->path);
     return FALSE;
   }
-  if (version != ZC_CACHE_SCHEMA_VERSION) {
+  if (version == 1 && !(c->flags & ZC_CACHE_READ_ONLY)) {
+    if (!upgrade_v1(c, error)) return FALSE;
+  } else if (version == 1) {
+    /* read as it is: version 1 differs only in the statuses it allows */
+  } else if (version != ZC_CACHE_SCHEMA_VERSION) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
                 "%s: score cache schema version %" G_GINT64_FORMAT " is not supported by this zcnas "
                 "(it reads version %d)%s",
@@ -699,7 +732,7 @@ gboolean zc_cache_stats(ZcCache *c, ZcCacheStats *s, GError **error) {
   s->groups = g_array_new(FALSE, TRUE, sizeof(ZcCacheGroupCount));
   sqlite3_stmt *st = NULL;
   if (!prepare(c, &st,
-               "SELECT space, proxy, count(*), sum(status = 'failed'), sum(status = 'nan')"
+               "SELECT space, proxy, count(*), sum(status = 'failed'), sum(status = 'nan'), sum(status = 'degenerate')"
                " FROM scores GROUP BY space, proxy ORDER BY space, proxy",
                error)) {
     zc_cache_stats_clear(s);
@@ -709,7 +742,8 @@ gboolean zc_cache_stats(ZcCache *c, ZcCacheStats *s, GError **error) {
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     ZcCacheGroupCount g = {
         g_strdup((const char *)sqlite3_column_text(st, 0)), g_strdup((const char *)sqlite3_column_text(st, 1)),
-        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+        sqlite3_column_int64(st, 5)};
     g_array_append_val(s->groups, g);
     s->rows += g.rows;
   }

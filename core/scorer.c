@@ -101,7 +101,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     GError *err = NULL;
     gint64 t0 = g_get_monotonic_time();
     if (!zc_proxy_score(p, ev, o, &err)) {
-      r->status = ZC_STATUS_FAILED;
+      r->status = g_error_matches(err, ZC_ERROR, ZC_ERROR_DEGENERATE) ? ZC_STATUS_DEGENERATE : ZC_STATUS_FAILED;
       r->message = g_strdup(err ? err->message : "failed without a message");
       r->transient = zc_error_is_transient(err);
       r->run_error = zc_error_is_run_error(err);
@@ -113,7 +113,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     }
     r->seconds = (double)(g_get_monotonic_time() - t0) * 1e-6;
     /* a failed proxy may have left the network half changed, too */
-    if (r->status == ZC_STATUS_FAILED || (zc_proxy_needs(p)->flags & ZC_NEEDS_MUTATES)) zc_eval_invalidate(ev);
+    if (r->status == ZC_STATUS_FAILED || r->status == ZC_STATUS_DEGENERATE || (zc_proxy_needs(p)->flags & ZC_NEEDS_MUTATES)) zc_eval_invalidate(ev);
   }
   zc_eval_free(ev);
 }
@@ -138,6 +138,7 @@ const char *zc_status_name(ZcStatus st) {
   case ZC_STATUS_OK: return "ok";
   case ZC_STATUS_NAN: return "nan";
   case ZC_STATUS_FAILED: return "failed";
+  case ZC_STATUS_DEGENERATE: return "degenerate";
   }
   return "?";
 }

@@ -288,7 +288,10 @@ static void cache_key(const ZcEvaluator *ev, guint j, const char *genotype, ZcCa
 }
 
 static ZcStatus status_from_cache(ZcScoreStatus s) {
-  return s == ZC_SCORE_OK ? ZC_STATUS_OK : s == ZC_SCORE_NAN ? ZC_STATUS_NAN : ZC_STATUS_FAILED;
+  return s == ZC_SCORE_OK           ? ZC_STATUS_OK
+         : s == ZC_SCORE_NAN        ? ZC_STATUS_NAN
+         : s == ZC_SCORE_DEGENERATE ? ZC_STATUS_DEGENERATE
+                                    : ZC_STATUS_FAILED;
 }
 
 /* Fill proxy j of an architecture from the cache; FALSE when not cached (or cached
@@ -321,9 +324,10 @@ static gboolean cache_store(ZcEvaluator *ev, guint j, const char *genotype, cons
   ZcCacheKey key;
   cache_key(ev, j, genotype, &key);
   const ZcProxyResult *pr = &r->results[j];
-  ZcCacheRecord *rec = zc_cache_record_new(pr->status == ZC_STATUS_OK    ? ZC_SCORE_OK
-                                           : pr->status == ZC_STATUS_NAN ? ZC_SCORE_NAN
-                                                                         : ZC_SCORE_FAILED);
+  ZcCacheRecord *rec = zc_cache_record_new(pr->status == ZC_STATUS_OK           ? ZC_SCORE_OK
+                                           : pr->status == ZC_STATUS_NAN        ? ZC_SCORE_NAN
+                                           : pr->status == ZC_STATUS_DEGENERATE ? ZC_SCORE_DEGENERATE
+                                                                                : ZC_SCORE_FAILED);
   rec->message = g_strdup(pr->message);
   rec->wall_s = pr->seconds;
   rec->peak_bytes = r->peak_bytes;
@@ -347,6 +351,7 @@ typedef struct {
   guint64 finished_here;          /* tasks finished by this run */
   guint64 kill_after;             /* test hook: 0 = off */
   guint warned;
+  guint64 warned_degenerate;      /* proxies whose degenerate score was reported */
   GError *error;                  /* first cache failure */
 } RunState;
 
@@ -361,6 +366,12 @@ static void task_done(ZcTaskResult *r, gpointer user) {
     memcpy(row + ev->offset[j], r->values + ev->offset[j], ev->n_out[j] * sizeof(double));
     s->status[(gsize)i * ev->np + j] = r->results[j].status;
     ev->n_computed++;
+    /* a degenerate score is the same story on every architecture: said once per proxy */
+    if (r->results[j].status == ZC_STATUS_DEGENERATE && !ev->setup.quiet && !(s->warned_degenerate >> j & 1)) {
+      s->warned_degenerate |= G_GUINT64_CONSTANT(1) << j;
+      fprintf(stderr, "%szcnas: warning: %s: %s (status degenerate, score NaN)\n", isatty(2) ? "\r\033[K" : "",
+              zc_evaluator_proxy_name(ev, j), r->results[j].message ? r->results[j].message : "?");
+    }
     if (r->results[j].status == ZC_STATUS_FAILED && !ev->setup.quiet && s->warned++ < 5)
       fprintf(stderr, "%szcnas: warning: %s failed on %s: %s\n", isatty(2) ? "\r\033[K" : "",
               zc_evaluator_proxy_name(ev, j), genotype, r->results[j].message ? r->results[j].message : "?");

@@ -12,11 +12,12 @@ static int cache_stats(ZcCache *c, GError **error) {
   if (!zc_cache_stats(c, &s, error)) return ZC_EXIT_FAILURE;
   printf("cache: %s\nrecords: %" G_GINT64_FORMAT "\nsize: %.1f MiB\n", zc_cache_path(c), s.rows,
          (double)s.file_bytes / (1024.0 * 1024.0));
-  if (s.groups->len) printf("%-16s %-20s %10s %8s %8s\n", "space", "proxy", "records", "failed", "nan");
+  if (s.groups->len)
+    printf("%-16s %-20s %10s %8s %8s %10s\n", "space", "proxy", "records", "failed", "nan", "degenerate");
   for (guint k = 0; k < s.groups->len; k++) {
     const ZcCacheGroupCount *g = &g_array_index(s.groups, ZcCacheGroupCount, k);
-    printf("%-16s %-20s %10" G_GINT64_FORMAT " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT "\n", g->space, g->proxy,
-           g->rows, g->failed, g->nonfinite);
+    printf("%-16s %-20s %10" G_GINT64_FORMAT " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT " %10" G_GINT64_FORMAT "\n",
+           g->space, g->proxy, g->rows, g->failed, g->nonfinite, g->degenerate);
   }
   zc_cache_stats_clear(&s);
   return ZC_EXIT_OK;

@@ -23,7 +23,7 @@
 
 G_BEGIN_DECLS
 
-#define ZC_CACHE_SCHEMA_VERSION 1
+#define ZC_CACHE_SCHEMA_VERSION 2   /* 2 added status 'degenerate'; 1 is upgraded on open */
 
 typedef struct ZcCache ZcCache;
 
@@ -46,7 +46,8 @@ typedef enum {
   ZC_SCORE_OK,                 /* every output finite */
   ZC_SCORE_NAN,                /* evaluated, but some output is NaN or ±Inf (put() sets
                                   it for an OK record with such an output) */
-  ZC_SCORE_FAILED              /* the proxy failed; message says why */
+  ZC_SCORE_FAILED,             /* the proxy failed; message says why */
+  ZC_SCORE_DEGENERATE          /* the proxy's score would be meaningless (outputs NaN) */
 } ZcScoreStatus;
 
 typedef struct {
@@ -112,6 +113,7 @@ typedef struct {
   gint64 rows;
   gint64 failed;               /* status FAILED */
   gint64 nonfinite;            /* status NAN */
+  gint64 degenerate;           /* status DEGENERATE */
 } ZcCacheGroupCount;
 
 typedef struct {

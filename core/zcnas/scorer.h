@@ -15,7 +15,9 @@ G_BEGIN_DECLS
 typedef enum {
   ZC_STATUS_OK = 0,
   ZC_STATUS_NAN,     /* finished, but an output is NaN or infinite */
-  ZC_STATUS_FAILED   /* the proxy reported an error; outputs are NaN */
+  ZC_STATUS_FAILED,  /* the proxy reported an error; outputs are NaN */
+  ZC_STATUS_DEGENERATE /* the proxy said its score would be meaningless with this
+                          configuration (ZC_ERROR_DEGENERATE); outputs are NaN */
 } ZcStatus;
 
 typedef struct {

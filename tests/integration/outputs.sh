@@ -76,6 +76,22 @@ CFG
 expect_status 2 "$ZCNAS" run "$T/shape.cfg" --cache "$T/cls.sqlite" -o "$T/shape"
 [ "$(grep -c "has images 3x32x32, the space expects 3x16x16" "$T/err")" -eq 1 ] || fail "shape: not one message"
 
+# epe_nas with no class twice in the batch (100 classes, 64 images): one warning, status
+# degenerate and NaN, not a score of 0 for every network
+cat > "$T/epe.cfg" <<CFG
+experiment = "correlate";
+space = { name = "toy"; classes = 100; };
+proxies = ( "epe_nas", "params" );
+data = { spec = "gaussian(classes=100):3x8x8"; batch = 64; };
+benchmarks = ( { table = "$T/toy.csv"; key = "arch"; metric = "acc"; } );
+sample = { count = 5; };
+output = { bootstrap = 0; plots = false; };
+CFG
+"$ZCNAS" run "$T/epe.cfg" $PP --cache "$T/epe.sqlite" -o "$T/epe" > /dev/null 2> "$T/err" || fail "epe_nas run"
+[ "$(grep -c "epe_nas: no class occurs twice" "$T/err")" -eq 1 ] || fail "epe_nas: not one warning"
+[ "$(sed -n 2p "$T/epe/scores.csv" | cut -d, -f3,6)" = "nan,degenerate;ok" ] || fail "epe_nas: $(sed -n 2p "$T/epe/scores.csv")"
+"$ZCNAS" cache stats --cache "$T/epe.sqlite" | grep -q "^toy  *epe_nas  *5  *0  *0  *5$" || fail "epe_nas: cache status"
+
 # cache purge: all, --failed, --proxy; says how many
 "$ZCNAS" cache purge --failed --cache "$T/c.sqlite" > "$T/out" || fail "purge --failed"
 grep -q "^removed 0 records from " "$T/out" || fail "purge --failed: $(cat "$T/out")"
