@@ -48,7 +48,26 @@ int zc_cmd_run(int argc, char **argv) {
     GError *err = NULL;
     gboolean mpi = zc_run_mpi_init(&argc, &argv);
     ZcRegistry *reg = zc_cli_registry(&common);
+    /* --set proxies=NAME:KEY=VALUE,...: the proxy list with options, checked against
+     * each proxy's schema (a plain --set would drop the options) */
+    char *proxies = NULL;
+    guint kept = 0;
+    for (guint i = 0; common.sets && common.sets[i]; i++) {
+      if (g_str_has_prefix(common.sets[i], "proxies=")) {
+        g_free(proxies);
+        proxies = g_strdup(common.sets[i] + strlen("proxies="));
+        g_free(common.sets[i]);
+      } else {
+        common.sets[kept++] = common.sets[i];
+      }
+    }
+    if (common.sets) common.sets[kept] = NULL;
     ZcPipeline *p = zc_cli_pipeline(argv[1], &common, NULL, &err);
+    if (p && proxies && !zc_run_set_proxies(reg, p, proxies, &err)) {
+      g_prefix_error(&err, "--set proxies=%s: ", proxies);
+      g_clear_pointer(&p, zc_pipeline_free);
+    }
+    g_free(proxies);
     ZcRunSettings st = {.out_dir = out,
                         .jobs = jobs,
                         .quiet = common.quiet || zc_run_mpi_rank() > 0,

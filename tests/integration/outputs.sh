@@ -102,6 +102,28 @@ grep -q "^removed 18 records from " "$T/out" || fail "purge --proxy params: $(ca
 [ "$("$ZCNAS" cache stats --cache "$T/c.sqlite" | sed -n 's/^records: //p')" = 0 ] || fail "purge left records"
 expect_status 2 "$ZCNAS" cache stats --failed --cache "$T/c.sqlite"
 
+# 5. zcnas score: the worker pool and the cache of zcnas run; proxy options on the command line
+printf 'c4-d1\nc9-d2\nc3-d0\nc12-d3\nc7-d1\n' > "$T/archs.txt"
+S="$ZCNAS score --space toy $PP --arch-file $T/archs.txt -q"
+$S --proxy params,synflow --jobs 1 --no-cache > "$T/s1.csv" || fail "score --jobs 1"
+$S --proxy params,synflow --jobs 3 --cache "$T/score.sqlite" > "$T/s3.csv" || fail "score --jobs 3"
+cmp -s "$T/s1.csv" "$T/s3.csv" || fail "score: --jobs 3 differs from --jobs 1"
+[ "$("$ZCNAS" cache stats --cache "$T/score.sqlite" | sed -n 's/^records: //p')" = 10 ] || fail "score: not cached"
+$S --proxy params,synflow --cache "$T/score.sqlite" > "$T/s4.csv" || fail "score from the cache"
+cmp -s "$T/s1.csv" "$T/s4.csv" || fail "score: cached scores differ"
+$S --proxy synflow:log=false,params --no-cache > "$T/s5.csv" || fail "score --proxy synflow:log=false"
+[ "$(head -n 1 "$T/s5.csv")" = "arch,synflow,params" ] || fail "score with options: header"
+[ "$(sed -n 2p "$T/s5.csv" | cut -d, -f2)" != "$(sed -n 2p "$T/s1.csv" | cut -d, -f3)" ] || fail "synflow:log=false ignored"
+expect_status 2 $S --proxy synflow:bogus=1 --no-cache
+grep -q "proxy 'synflow' has no option 'bogus'" "$T/err" || fail "unknown proxy option: message"
+expect_status 2 $S --proxy synflow --set 'proxies=[{name="synflow";log=false;}]' --no-cache
+expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --no-cache -o "$T/g" --set 'proxies=[{name="synflow";log=false;}]'
+expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --no-cache -o "$T/g" --set 'proxies=synflow:log=maybe'
+grep -q "proxy 'synflow': option 'log': 'maybe'" "$T/err" || fail "bad proxy option value: message"
+"$ZCNAS" run "$T/p.cfg" $PP -q --no-cache -o "$T/g" --set 'proxies=synflow:log=false,params' > /dev/null \
+  || fail "run --set proxies=NAME:KEY=VALUE"
+[ "$(head -n 1 "$T/g/scores.csv")" = "n,arch,synflow,params,acc,status" ] || fail "run with proxy options: header"
+
 # 4. cache messages
 expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --cache "" -o "$T/e"
 expect_status 1 "$ZCNAS" cache stats --cache "$T/none.sqlite"
