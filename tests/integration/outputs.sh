@@ -126,6 +126,10 @@ grep -q "proxy 'synflow': option 'log': 'maybe'" "$T/err" || fail "bad proxy opt
 
 # 4. cache messages
 expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --cache "" -o "$T/e"
+grep -q "cache needs a file name" "$T/err" || fail "--cache '': message"
+# (and the sample: a correlation of one architecture)
+expect_status 2 "$ZCNAS" run "$T/p.cfg" $PP -q --no-cache -o "$T/e" --set sample.count=1
+grep -q "sample.count = 1: a correlation needs at least 3 architectures" "$T/err" || fail "sample.count = 1: message"
 expect_status 1 "$ZCNAS" cache stats --cache "$T/none.sqlite"
 [ "$(wc -l < "$T/err")" -eq 1 ] || fail "cache stats: the error more than once"
 grep -q "no score cache here" "$T/err" || fail "cache stats: missing file"
