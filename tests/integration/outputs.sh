@@ -75,6 +75,10 @@ output = { bootstrap = 0; plots = false; };
 CFG
 expect_status 2 "$ZCNAS" run "$T/shape.cfg" --cache "$T/cls.sqlite" -o "$T/shape"
 [ "$(grep -c "has images 3x32x32, the space expects 3x16x16" "$T/err")" -eq 1 ] || fail "shape: not one message"
+# a batch that a class cannot fill (200 images per class, 410 needed)
+sed 's/imagenet16-120/cifar10/; s/batch = 8/batch = 4096/' "$T/shape.cfg" > "$T/batch.cfg"
+expect_status 2 "$ZCNAS" run "$T/batch.cfg" --no-cache -o "$T/batch"
+[ "$(grep -c "class 0 has 200 images, a balanced batch of 4096 needs 410" "$T/err")" -eq 1 ] || fail "batch: not one message"
 
 # epe_nas with no class twice in the batch (100 classes, 64 images): one warning, status
 # degenerate and NaN, not a score of 0 for every network
