@@ -35,7 +35,7 @@ int zc_cmd_cache(int argc, char **argv) {
     {NULL},
   };
   GOptionContext *ctx = g_option_context_new("stats|export|vacuum|purge");
-  g_option_context_set_summary(ctx, "The score cache that `zcnas run` reads and writes:\n"
+  g_option_context_set_summary(ctx, "The score cache that `zcnas run` and `zcnas score` read and write:\n"
                                     "  stats    records per space and proxy, file size\n"
                                     "  export   every record as CSV (key, status, timings, outputs)\n"
                                     "  vacuum   compact the file\n"

@@ -32,7 +32,8 @@ int zc_cmd_run(int argc, char **argv) {
   };
   GOptionContext *ctx = g_option_context_new("FILE.cfg");
   g_option_context_set_summary(ctx, "Run the experiment of a libconfig pipeline file.  Any setting can be\n"
-                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20.\n"
+                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20; the proxies with\n"
+                                    "their options as --set proxies=lswag:subbatches=0,synflow.\n"
                                     "Scores are cached: a rerun, or a run stopped with Ctrl-C, goes on where it\n"
                                     "stopped.  Under mpirun (--with-mpi builds) the ranks share the work.\n"
                                     "Pipelines shipped with zcnas are in " ZC_DATADIR "/pipelines.");

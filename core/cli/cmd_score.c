@@ -54,7 +54,7 @@ int zc_cmd_score(int argc, char **argv) {
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
     {NULL},
   };
-  GOptionContext *ctx = g_option_context_new("--space S (--arch STR | --arch-file FILE) --proxy P[,P...]");
+  GOptionContext *ctx = g_option_context_new("--space S (--arch STR | --arch-file FILE) --proxy P[:K=V,...][,P...]");
   g_option_context_set_summary(ctx, "Score architectures with zero-cost proxies.  Prints CSV: arch,<proxy>...\n"
                                     "A proxy with several outputs gives <proxy>.<output> columns; NaN is written nan.\n"
                                     "Each architecture's seed derives from --seed and its canonical text, so a score\n"
