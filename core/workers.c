@@ -34,6 +34,7 @@ struct ZcEvaluator {
   guint n_workers;
   GMutex setup_lock;         /* plugin instantiation from worker threads */
   guint64 n_cached, n_computed;
+  gboolean checked;          /* the first architecture was scored alone (preflight) */
 };
 
 struct ZcWorker {
@@ -516,9 +517,10 @@ gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n
   s.done = n - ntasks;
   s.progress = zc_progress_new(label, n, n - ntasks, ev->setup.quiet || !ok);
   const guint64 *masks = (const guint64 *)(void *)task_mask->data;
-  if (ok && ntasks && !cancelled(ev)) {
-    /* the first architecture alone: an error of the configuration or the data (shape,
-     * classes, batch) is reported once, before the others are scored */
+  if (ok && ntasks && !ev->checked && !cancelled(ev)) {
+    /* the run's first architecture alone: an error of the configuration or the data
+     * (shape, classes, batch) is reported once, before the others are scored */
+    ev->checked = TRUE;
     ok = preflight(ev, &s, masks[0], error);
     s.genotypes++, s.arch_of++, masks++, ntasks--;
   }
