@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 #include <zcnas/cache.h>
@@ -33,7 +34,7 @@ static const char *const schema_sql =
     " space TEXT NOT NULL, genotype TEXT NOT NULL, proxy TEXT NOT NULL,"
     " proxy_version TEXT NOT NULL, options_hash TEXT NOT NULL, data_hash TEXT NOT NULL,"
     " batch INTEGER NOT NULL, seed INTEGER NOT NULL, dtype TEXT NOT NULL, backend TEXT NOT NULL,"
-    " status TEXT NOT NULL CHECK (status IN ('ok', 'nan', 'failed')),"
+    " status TEXT NOT NULL CHECK (status IN ('ok', 'nan', 'failed', 'degenerate')),"
     " message TEXT, wall_s REAL, peak_bytes INTEGER, timestamp_us INTEGER NOT NULL,"
     " UNIQUE (space, genotype, proxy, proxy_version, options_hash, data_hash, batch, seed,"
     "         dtype, backend));"
@@ -75,7 +76,9 @@ static int error_code_of(int rc) {
 }
 
 static gboolean db_fail(ZcCache *c, int rc, GError **error, const char *what) {
-  g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: %s: %s", c->path, what,
+  gboolean damaged = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+  g_set_error(error, ZC_ERROR, error_code_of(rc), "%s: %s%s: %s", c->path,
+              damaged ? "not a usable zcnas score cache: " : "", what,
               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
   return FALSE;
 }
@@ -172,12 +175,13 @@ gboolean zc_cache_record_get(const ZcCacheRecord *r, const char *name, double *v
 }
 
 static const char *status_name(ZcScoreStatus s) {
-  return s == ZC_SCORE_OK ? "ok" : s == ZC_SCORE_NAN ? "nan" : "failed";
+  return s == ZC_SCORE_OK ? "ok" : s == ZC_SCORE_NAN ? "nan" : s == ZC_SCORE_DEGENERATE ? "degenerate" : "failed";
 }
 
 static ZcScoreStatus status_parse(const char *s) {
   if (s && strcmp(s, "ok") == 0) return ZC_SCORE_OK;
   if (s && strcmp(s, "nan") == 0) return ZC_SCORE_NAN;
+  if (s && strcmp(s, "degenerate") == 0) return ZC_SCORE_DEGENERATE;
   return ZC_SCORE_FAILED;
 }
 
@@ -289,6 +293,34 @@ fail:
   return FALSE;
 }
 
+/* Version 1 -> 2: the scores table allows status 'degenerate' (SQLite cannot change a
+ * CHECK constraint in place: copy, drop, rename; foreign keys are off until opened). */
+static gboolean upgrade_v1(ZcCache *c, GError **error) {
+  gchar *create = g_strdup(strstr(schema_sql, "CREATE TABLE scores("));
+  *strstr(create, "CREATE INDEX") = '\0';
+  gchar *create_new = g_strconcat("CREATE TABLE scores_v2(", create + strlen("CREATE TABLE scores("), NULL);
+  gchar *sql = g_strconcat(create_new,
+                           "INSERT INTO scores_v2 SELECT * FROM scores;"
+                           "DROP TABLE scores;"
+                           "ALTER TABLE scores_v2 RENAME TO scores;"
+                           "CREATE INDEX scores_space_proxy ON scores(space, proxy);"
+                           "UPDATE zcnas_meta SET value = '2' WHERE key = 'schema_version';",
+                           NULL);
+  gboolean ok = exec(c, "BEGIN IMMEDIATE", error);
+  if (ok) {
+    /* another process may have upgraded it while we waited for the lock */
+    gint64 v = 0;
+    ok = query_int(c, "SELECT value FROM zcnas_meta WHERE key = 'schema_version'", &v, error);
+    if (ok && v == 1) ok = exec(c, sql, error);
+    ok = ok && exec(c, "COMMIT", error);
+    if (!ok) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  }
+  g_free(sql);
+  g_free(create_new);
+  g_free(create);
+  return ok;
+}
+
 static gboolean check_schema(ZcCache *c, GError **error) {
   gint64 has_meta = 0;
   if (!query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'zcnas_meta'",
@@ -312,7 +344,11 @@ static gboolean check_schema(ZcCache *c, GError **error) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a zcnas score cache (no schema version)", c->path);
     return FALSE;
   }
-  if (version != ZC_CACHE_SCHEMA_VERSION) {
+  if (version == 1 && !(c->flags & ZC_CACHE_READ_ONLY)) {
+    if (!upgrade_v1(c, error)) return FALSE;
+  } else if (version == 1) {
+    /* read as it is: version 1 differs only in the statuses it allows */
+  } else if (version != ZC_CACHE_SCHEMA_VERSION) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
                 "%s: score cache schema version %" G_GINT64_FORMAT " is not supported by this zcnas "
                 "(it reads version %d)%s",
@@ -353,7 +389,32 @@ static gboolean prepare_all(ZcCache *c, GError **error) {
                  error);
 }
 
+/* Writing needs the file (or, to create it, its directory) and the directory for the
+ * WAL and shared-memory files beside it. */
+static gboolean check_writable(const char *path, GError **error) {
+  gchar *dir = g_path_get_dirname(path);
+  gchar *wal = g_strconcat(path, "-wal", NULL);
+  const char *what = NULL;
+  int e = 0;
+  if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+    if (g_access(path, W_OK) != 0) what = "the score cache cannot be written", e = errno;
+    else if (!g_file_test(wal, G_FILE_TEST_EXISTS) && g_access(dir, W_OK) != 0)
+      what = "the score cache cannot be written (its journal cannot be created in the directory)", e = errno;
+  } else if (g_access(dir, W_OK) != 0) {
+    what = "the score cache cannot be created in its directory", e = errno;
+  }
+  if (what) g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: %s: %s", path, what, g_strerror(e));
+  g_free(wal);
+  g_free(dir);
+  return what == NULL;
+}
+
 ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error) {
+  if (path && !*path) {
+    /* SQLite would silently use a temporary database */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "the score cache path is empty");
+    return NULL;
+  }
   ZcCache *c = g_new0(ZcCache, 1);
   c->path = path ? g_strdup(path) : zc_cache_default_path();
   c->flags = flags;
@@ -378,6 +439,16 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
     cache_free(c);
     return NULL;
   }
+  if (ro && !g_file_test(c->path, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: no score cache here: %s", c->path, g_strerror(ENOENT));
+    cache_free(c);
+    return NULL;
+  }
+  /* say now, before anything is scored, when results could not be stored */
+  if (!ro && !check_writable(c->path, error)) {
+    cache_free(c);
+    return NULL;
+  }
   int oflags = ro ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(c->path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
@@ -394,8 +465,14 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
   gint64 n_tables = 0;
   GError *e = NULL;
   if (!query_int(c, "SELECT count(*) FROM sqlite_master", &n_tables, &e)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache: %s", c->path,
-                sqlite3_errmsg(c->db));
+    int rc0 = sqlite3_errcode(c->db) & 0xff;
+    if (rc0 == SQLITE_CANTOPEN || rc0 == SQLITE_READONLY || rc0 == SQLITE_PERM || rc0 == SQLITE_IOERR)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot %s the score cache: %s%s%s", c->path,
+                  ro ? "read" : "open or create", sqlite3_errmsg(c->db), sqlite3_system_errno(c->db) ? ": " : "",
+                  sqlite3_system_errno(c->db) ? g_strerror(sqlite3_system_errno(c->db)) : "");
+    else
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a usable zcnas score cache: %s", c->path,
+                  sqlite3_errmsg(c->db));
     g_error_free(e);
     cache_free(c);
     return NULL;
@@ -413,6 +490,11 @@ ZcCache *zc_cache_open_full(const char *path, ZcCacheFlags flags, GError **error
     }
   }
   if (!check_schema(c, error)) {
+    cache_free(c);
+    return NULL;
+  }
+  if (!ro && sqlite3_db_readonly(c->db, "main") == 1) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: the score cache cannot be written (opened read-only)", c->path);
     cache_free(c);
     return NULL;
   }
@@ -650,7 +732,7 @@ gboolean zc_cache_stats(ZcCache *c, ZcCacheStats *s, GError **error) {
   s->groups = g_array_new(FALSE, TRUE, sizeof(ZcCacheGroupCount));
   sqlite3_stmt *st = NULL;
   if (!prepare(c, &st,
-               "SELECT space, proxy, count(*), sum(status = 'failed'), sum(status = 'nan')"
+               "SELECT space, proxy, count(*), sum(status = 'failed'), sum(status = 'nan'), sum(status = 'degenerate')"
                " FROM scores GROUP BY space, proxy ORDER BY space, proxy",
                error)) {
     zc_cache_stats_clear(s);
@@ -660,7 +742,8 @@ gboolean zc_cache_stats(ZcCache *c, ZcCacheStats *s, GError **error) {
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     ZcCacheGroupCount g = {
         g_strdup((const char *)sqlite3_column_text(st, 0)), g_strdup((const char *)sqlite3_column_text(st, 1)),
-        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+        sqlite3_column_int64(st, 5)};
     g_array_append_val(s->groups, g);
     s->rows += g.rows;
   }
@@ -824,7 +907,47 @@ out:
 gboolean zc_cache_vacuum(ZcCache *c, GError **error) {
   g_return_val_if_fail(c, FALSE);
   if (!zc_cache_flush(c, error)) return FALSE;
-  return exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", error) && exec(c, "VACUUM", error);
+  GError *err = NULL;
+  if (exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", &err) && exec(c, "VACUUM", &err)) return TRUE;
+  /* SQLite reports a damaged file in odd ways ("database or disk is full"): say so */
+  GError *damage = NULL;
+  if (!zc_cache_check(c, &damage)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                "%s: not a usable zcnas score cache: the file is damaged (%s); nothing was changed "
+                "(the sqlite3 shell's .recover may save its records)",
+                c->path, sqlite3_errstr(SQLITE_CORRUPT));
+    g_error_free(damage);
+    g_error_free(err);
+    return FALSE;
+  }
+  g_propagate_error(error, err);
+  return FALSE;
+}
+
+gboolean zc_cache_purge(ZcCache *c, gboolean failed_only, const char *space, const char *proxy, gint64 *removed,
+                        GError **error) {
+  g_return_val_if_fail(c, FALSE);
+  *removed = 0;
+  if (c->flags & ZC_CACHE_READ_ONLY) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: the score cache is open read-only", c->path);
+    return FALSE;
+  }
+  if (!zc_cache_flush(c, error)) return FALSE;
+  sqlite3_stmt *st = NULL;
+  /* outputs go with their score (ON DELETE CASCADE) */
+  if (!prepare(c, &st,
+               "DELETE FROM scores WHERE (?1 IS NULL OR space = ?1) AND (?2 IS NULL OR proxy = ?2)"
+               " AND (?3 = 0 OR status = 'failed')",
+               error))
+    return FALSE;
+  sqlite3_bind_text(st, 1, space, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, proxy, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 3, failed_only ? 1 : 0);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return db_fail(c, rc, error, "removing scores");
+  *removed = sqlite3_changes(c->db);
+  return TRUE;
 }
 
 gboolean zc_cache_check(ZcCache *c, GError **error) {

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "workers.h"
 
+#define ZC_CORRELATE_MIN 3   /* architectures a correlation needs */
 #define SAMPLE_STREAM G_GUINT64_CONSTANT(0x73616d706c65)   /* "sample" */
 
 /* Rows of the first benchmark that every other benchmark covers, in file order. */
@@ -84,9 +85,20 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   draw(rows, (guint64)zc_options_int(sample, "count"), sample_seed);
   guint n = rows->len;
   gboolean ok = TRUE;
-  if (n < 2) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: the benchmarks have %u architectures in common: too few to correlate",
-                ctx->file, n);
+  for (guint b = 0; b < nb; b++)
+    zc_run_add_input(ctx, "benchmark table", ((ZcBenchmark *)g_ptr_array_index(benchmarks, b))->path);
+  static const char *const outputs[] = {"scores.csv", "correlations.csv", "correlations.json", "report.md", NULL};
+  ok = zc_run_guard_outputs(ctx, outputs, error);
+  if (ok && n < ZC_CORRELATE_MIN) {
+    /* with two points every rank correlation is +1 or -1 */
+    if (n < n_candidates)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "%s: sample.count = %u: a correlation needs at least %d architectures", ctx->file, n,
+                  ZC_CORRELATE_MIN);
+    else
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                  "%s: the benchmarks have %u architectures in common: a correlation needs at least %d", ctx->file,
+                  n, ZC_CORRELATE_MIN);
     ok = FALSE;
   }
   const ZcBenchmark *first = g_ptr_array_index(benchmarks, 0);
@@ -105,17 +117,19 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   }
   double *scores = g_new(double, (gsize)n * ns + 1);
   ZcStatus *status = g_new(ZcStatus, (gsize)n * np + 1);
+  gboolean scored = ok;
   if (ok) ok = zc_evaluator_run(ev, genotypes, n, scores, status, "correlate", error);
   guint64 cached = 0, computed = 0;
   zc_evaluator_counts(ev, &cached, &computed);
-  if (!st->quiet)
+  if (!st->quiet && scored && (ok || computed || cached))
     fprintf(stderr, "zcnas: %" G_GUINT64_FORMAT " proxy scores computed, %" G_GUINT64_FORMAT " from the cache%s\n",
             computed, cached, ctx->cache ? "" : " (cache off)");
   ZcCorrTable *table = NULL;
   if (ok) {
     const gint64 *pct = NULL;
     guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
-    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, pct, n_prec,
+    ZcNanPolicy policy = !strcmp(zc_options_string(ctx->output_opts, "nan_policy"), "last") ? ZC_NAN_LAST : ZC_NAN_SKIP;
+    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec,
                                   (guint)zc_options_int(ctx->output_opts, "bootstrap"),
                                   zc_options_float(ctx->output_opts, "level"), ctx->seed, error);
     ok = table != NULL;

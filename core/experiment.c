@@ -7,6 +7,7 @@
 #include <zcnas/error.h>
 #include "experiment.h"
 #include "ranks.h"
+#include "workers.h"
 
 const ZcOption zc_data_schema[] = {
   {"spec", ZC_OPT_STRING, "", 0, 0, NULL,
@@ -22,6 +23,9 @@ const ZcOption zc_output_schema[] = {
   {"level", ZC_OPT_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence level of the intervals (correlate)"},
   {"precision", ZC_OPT_INT_LIST, "[5, 10]", 1, 100, NULL, "precision at the top k % of the ground truth (correlate)"},
   {"plots", ZC_OPT_BOOL, "true", 0, 0, NULL, "draw PNG plots with gnuplot when it is installed (correlate)"},
+  {"nan_policy", ZC_OPT_CHOICE, "skip", 0, 0, "skip|last",
+   "a failed or NaN score: skip (leave the architecture out) or last (rank it below all others, as "
+   "NAS-Bench-Suite-Zero does) (correlate)"},
   {NULL},
 };
 
@@ -96,6 +100,59 @@ static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
   return TRUE;
 }
 
+
+/* ---- inputs of the run: never overwritten by its outputs ---------------------------- */
+
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+  char *what;   /* "benchmark table /path/x.csv" */
+} ZcRunInput;
+
+static void input_clear(gpointer p) { g_free(((ZcRunInput *)p)->what); }
+
+void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path) {
+  GStatBuf sb;
+  if (!path || !*path || g_stat(path, &sb) != 0) return;
+  if (!ctx->inputs) {
+    ctx->inputs = g_array_new(FALSE, TRUE, sizeof(ZcRunInput));
+    g_array_set_clear_func(ctx->inputs, input_clear);
+  }
+  ZcRunInput in = {sb.st_dev, sb.st_ino, g_strdup_printf("%s %s", what, path)};
+  g_array_append_val(ctx->inputs, in);
+}
+
+gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error) {
+  for (; ctx->inputs && *names; names++) {
+    char *path = g_build_filename(ctx->dir, *names, NULL);
+    GStatBuf sb;
+    const ZcRunInput *hit = NULL;
+    if (g_stat(path, &sb) == 0)
+      for (guint i = 0; i < ctx->inputs->len && !hit; i++) {
+        const ZcRunInput *in = &g_array_index(ctx->inputs, ZcRunInput, i);
+        if (in->dev == sb.st_dev && in->ino == sb.st_ino) hit = in;
+      }
+    if (hit)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "%s: writing this output would overwrite the %s, an input of this run; "
+                  "choose another output directory (--out or output.dir)",
+                  path, hit->what);
+    g_free(path);
+    if (hit) return FALSE;
+  }
+  return TRUE;
+}
+
+/* The file behind data.spec KIND:PATH (resolved as zc_dataset_open does); NULL for
+ * generated data. */
+static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
+  const char *spec = zc_options_string(data_opts, "spec");
+  const char *colon = strchr(spec, ':');
+  if (!colon || g_str_has_prefix(spec, "gaussian:")) return NULL;
+  const char *arg = colon + 1;
+  return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
+}
+
 static const char *const experiments[] = {"search", "correlate", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
@@ -142,6 +199,13 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   }
   if (ok) ok = zc_run_open_data(ctx.data_opts, ctx.base_dir, &ctx.dataset, error);
   if (ok && ctx.leader) ok = open_cache(&ctx, error);
+  if (ok && ctx.leader) {
+    char *data = data_file(ctx.data_opts, ctx.base_dir);
+    zc_run_add_input(&ctx, "pipeline file", zc_pipeline_file(p));
+    zc_run_add_input(&ctx, "data file", data);
+    if (ctx.cache) zc_run_add_input(&ctx, "score cache", zc_cache_path(ctx.cache));
+    g_free(data);
+  }
   if (ok) {
     if (!strcmp(experiment, "search")) ok = zc_experiment_search(&ctx, error);
     else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
@@ -155,9 +219,209 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
       ok = FALSE;
     }
   }
+  if (ctx.inputs) g_array_unref(ctx.inputs);
   zc_dataset_free(ctx.dataset);
   zc_options_free(ctx.output_opts);
   zc_options_free(ctx.data_opts);
   g_free(ctx.base_dir);
+  return ok;
+}
+
+/* ---- proxies from the command line; scoring a list (zcnas score) -------------------- */
+
+/* One KEY=VALUE of a proxy, typed by the proxy's schema. */
+static gboolean add_proxy_option(config_setting_t *group, const ZcPluginDesc *desc, const char *key,
+                                 const char *value, GError **error) {
+  const ZcOption *o = NULL;
+  for (const ZcOption *x = desc->options; x && x->name && !o; x++)
+    if (!strcmp(x->name, key)) o = x;
+  if (!o || !strcmp(key, "name")) {
+    GString *known = g_string_new(NULL);
+    for (const ZcOption *x = desc->options; x && x->name; x++)
+      g_string_append_printf(known, "%s%s", known->len ? ", " : "", x->name);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxy '%s' has no option '%s' (options: %s)", desc->name, key,
+                known->len ? known->str : "none");
+    g_string_free(known, TRUE);
+    return FALSE;
+  }
+  char *end = NULL;
+  config_setting_t *s = NULL;
+  gboolean ok = TRUE;
+  switch (o->type) {
+  case ZC_OPT_INT: {
+    gint64 v = g_ascii_strtoll(value, &end, 10);
+    ok = *value && !*end && (s = config_setting_add(group, key, CONFIG_TYPE_INT64)) && config_setting_set_int64(s, v);
+    break;
+  }
+  case ZC_OPT_FLOAT: {
+    double v = g_ascii_strtod(value, &end);
+    ok = *value && !*end && (s = config_setting_add(group, key, CONFIG_TYPE_FLOAT)) && config_setting_set_float(s, v);
+    break;
+  }
+  case ZC_OPT_BOOL: {
+    int v = !g_ascii_strcasecmp(value, "true") || !strcmp(value, "1") ? 1
+            : !g_ascii_strcasecmp(value, "false") || !strcmp(value, "0") ? 0 : -1;
+    ok = v >= 0 && (s = config_setting_add(group, key, CONFIG_TYPE_BOOL)) && config_setting_set_bool(s, v);
+    break;
+  }
+  case ZC_OPT_STRING:
+  case ZC_OPT_CHOICE:
+    ok = (s = config_setting_add(group, key, CONFIG_TYPE_STRING)) && config_setting_set_string(s, value);
+    break;
+  case ZC_OPT_INT_LIST: {   /* items separated by ';' (',' separates options) */
+    ok = (s = config_setting_add(group, key, CONFIG_TYPE_LIST)) != NULL;
+    char **items = g_strsplit(value, ";", -1);
+    for (char **it = items; ok && *it; it++) {
+      gint64 v = g_ascii_strtoll(*it, &end, 10);
+      config_setting_t *e = NULL;
+      ok = **it && !*end && (e = config_setting_add(s, NULL, CONFIG_TYPE_INT64)) && config_setting_set_int64(e, v);
+    }
+    g_strfreev(items);
+    break;
+  }
+  }
+  if (!ok)
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxy '%s': option '%s': '%s' is not a valid %s", desc->name, key,
+                value, o->type == ZC_OPT_INT ? "integer" : o->type == ZC_OPT_FLOAT ? "number"
+                       : o->type == ZC_OPT_BOOL ? "boolean (true or false)" : o->type == ZC_OPT_INT_LIST ? "list of integers (a;b)" : "value");
+  return ok;
+}
+
+gboolean zc_run_set_proxies(const ZcRegistry *reg, ZcPipeline *p, const char *spec, GError **error) {
+  config_setting_t *old = zc_pipeline_lookup(p, "proxies");
+  if (old && config_setting_type(old) != CONFIG_TYPE_LIST) config_setting_remove(config_setting_parent(old), "proxies");
+  if (!zc_pipeline_set(p, "proxies=[]", error)) return FALSE;
+  config_setting_t *list = zc_pipeline_lookup(p, "proxies");
+  char *text = g_strdup(spec);
+  g_strstrip(text);
+  if (text[0] == '[' && text[strlen(text) - 1] == ']') {   /* proxies=[a,b] as before */
+    text[strlen(text) - 1] = '\0';
+    memmove(text, text + 1, strlen(text));
+  }
+  char **items = g_strsplit(text, ",", -1);
+  config_setting_t *group = NULL;
+  const ZcPluginDesc *desc = NULL;
+  gboolean ok = TRUE;
+  for (char **it = items; ok && *it; it++) {
+    char *item = g_strstrip(*it);
+    if (!*item) continue;
+    char *colon = strchr(item, ':'), *eq = strchr(item, '=');
+    char *opt = NULL;
+    if (strpbrk(item, "{};()")) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "proxies '%s': groups cannot be given here; write NAME or NAME:KEY=VALUE,... "
+                  "(e.g. lswag:subbatches=0,pattern_samples=0)",
+                  spec);
+      ok = FALSE;
+      break;
+    }
+    if (eq && (!colon || colon > eq)) {   /* KEY=VALUE of the proxy before */
+      if (!desc) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxies '%s': option '%s' before any proxy name (NAME:KEY=VALUE)",
+                    spec, item);
+        ok = FALSE;
+        break;
+      }
+      opt = item;
+    } else {
+      if (colon) *colon = '\0';
+      char *name = item;
+      gsize len = strlen(name);
+      if (len >= 2 && name[0] == '"' && name[len - 1] == '"') name[len - 1] = '\0', name++;
+      gboolean plain = *name != '\0';
+      for (const char *c = name; *c; c++) plain = plain && (g_ascii_isalnum(*c) || *c == '_' || *c == '-');
+      if (!plain) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                    "proxies '%s': '%s' is not a proxy name; give NAME or NAME:KEY=VALUE,... "
+                    "(e.g. lswag:subbatches=0,pattern_samples=0)",
+                    spec, name);
+        ok = FALSE;
+        break;
+      }
+      desc = zc_registry_require(reg, ZC_KIND_PROXY, name, "proxies", error);
+      if (!desc) {
+        ok = FALSE;
+        break;
+      }
+      group = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+      config_setting_set_string(config_setting_add(group, "name", CONFIG_TYPE_STRING), name);
+      opt = colon && colon[1] ? colon + 1 : NULL;
+    }
+    if (opt) {
+      char *e = strchr(opt, '=');
+      if (!e || e == opt) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxy '%s': expected KEY=VALUE, not '%s'", desc->name, opt);
+        ok = FALSE;
+        break;
+      }
+      *e = '\0';
+      if (config_setting_get_member(group, opt)) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxy '%s': option '%s' given twice", desc->name, opt);
+        ok = FALSE;
+        break;
+      }
+      ok = add_proxy_option(group, desc, g_strstrip(opt), g_strstrip(e + 1), error);
+    }
+  }
+  g_strfreev(items);
+  g_free(text);
+  return ok;
+}
+
+void zc_score_result_clear(ZcScoreResult *r) {
+  g_strfreev(r->names);
+  g_strfreev(r->proxies);
+  g_free(r->scores);
+  g_free(r->status);
+  memset(r, 0, sizeof *r);
+}
+
+gboolean zc_run_score(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st,
+                      const char *const *genotypes, guint n, ZcScoreResult *out, GError **error) {
+  memset(out, 0, sizeof *out);
+  gint64 jobs = st->jobs ? st->jobs : pipeline_int(p, "jobs", 1);
+  if (jobs < 1 || jobs > 1024) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "jobs must be in 1..1024, not %" G_GINT64_FORMAT, jobs);
+    return FALSE;
+  }
+  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = "command line", .jobs = (int)jobs, .leader = TRUE};
+  ctx.seed = (guint64)pipeline_int(p, "seed", 0);
+  ctx.data_opts = zc_options_resolve(zc_data_schema, zc_pipeline_lookup(p, "data"), "data", NULL, error);
+  gboolean ok = ctx.data_opts && zc_run_open_data(ctx.data_opts, NULL, &ctx.dataset, error) && open_cache(&ctx, error);
+  ZcEvaluator *ev = NULL;
+  if (ok) {
+    ZcEvaluatorSetup setup = {reg, zc_pipeline_lookup(p, "space"), zc_pipeline_lookup(p, "proxies"), ctx.dataset,
+                              (guint)zc_options_int(ctx.data_opts, "batch"), ctx.seed, ctx.jobs, ctx.cache, st->quiet,
+                              st->cancel};
+    ev = zc_evaluator_new(&setup, error);
+    ok = ev != NULL;
+  }
+  if (ok) {
+    const ZcScoreLayout *layout = zc_evaluator_layout(ev);
+    out->n = n;
+    out->n_scores = layout->n_scores;
+    out->n_proxies = zc_evaluator_n_proxies(ev);
+    out->names = g_new0(char *, out->n_scores + 1);
+    for (guint k = 0; k < out->n_scores; k++) out->names[k] = g_strdup(layout->names[k]);
+    out->proxies = g_new0(char *, out->n_proxies + 1);
+    for (guint j = 0; j < out->n_proxies; j++) out->proxies[j] = g_strdup(zc_evaluator_proxy_name(ev, j));
+    out->scores = g_new(double, (gsize)n * out->n_scores + 1);
+    ZcStatus *status = g_new(ZcStatus, (gsize)n * out->n_proxies + 1);
+    ok = zc_evaluator_run(ev, genotypes, n, out->scores, status, "score", error);
+    out->status = g_new(int, (gsize)n * out->n_proxies + 1);
+    for (gsize k = 0; k < (gsize)n * out->n_proxies; k++) out->status[k] = (int)status[k];
+    g_free(status);
+  }
+  zc_evaluator_free(ev);
+  if (ctx.cache) {
+    GError *err = NULL;
+    if (!zc_cache_close(ctx.cache, ok ? &err : NULL) && ok) {
+      g_propagate_prefixed_error(error, err, "score cache: ");
+      ok = FALSE;
+    }
+  }
+  if (!ok) zc_score_result_clear(out);
+  zc_dataset_free(ctx.dataset);
+  zc_options_free(ctx.data_opts);
   return ok;
 }

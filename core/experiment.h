@@ -22,11 +22,19 @@ typedef struct {
   const char *dir;         /* output directory */
   ZcCache *cache;          /* NULL: no cache */
   gboolean leader;         /* writes outputs and the cache: rank 0, or no MPI */
+  GArray *inputs;          /* ZcRunInput: files this run reads, never to be overwritten */
 } ZcRunCtx;
 
 /* A required top-level setting, or an error "FILE: experiment \"X\" needs 'KEY'". */
 config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key,
                                  GError **error);
+
+/* Remember a file this run reads (`what` names it in messages, e.g. "benchmark table");
+ * nothing when it does not exist. */
+void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path);
+/* Fail (ZC_ERROR_CONFIG) when writing the output file `name` of the output directory
+ * would replace an input of the run: compared by device and inode, not by name. */
+gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error);
 
 gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);

@@ -25,6 +25,8 @@ gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error) {
     zc_options_set_error(sample, "count", error, "layerstats needs count >= 1");
     ok = FALSE;
   }
+  static const char *const outputs[] = {"layerstats.csv", "layerstats.gp", "layerstats.png", NULL};
+  if (ok && ctx->leader) ok = zc_run_guard_outputs(ctx, outputs, error);
   if (ok && ctx->leader) {
     gint64 seed = zc_options_int(sample, "seed");
     ZcLayerstatsSettings st = {(guint)zc_options_int(sample, "count"), seed < 0 ? ctx->seed : (guint64)seed,

@@ -52,6 +52,11 @@ static void send_variant(GVariant *v, int dest, int tag) {
   g_variant_unref(v);
 }
 
+/* set in a result's status word: the failure came from the environment (not cached) */
+#define TRANSIENT_BIT 0x100u
+/* ... or from the run's configuration or data */
+#define RUN_ERROR_BIT 0x200u
+
 /* Wait for a message of `tag` from `source` (MPI_ANY_SOURCE allowed); NULL when
  * `cancel` was raised first. */
 static GVariant *recv_variant(const char *type, int source, int tag, int *from, const volatile gint *cancel) {
@@ -104,7 +109,9 @@ gboolean zc_mpi_deal(ZcEvaluator *ev, const char *const *genotypes, const guint6
       const char *msg;
       double secs;
       g_variant_get_child(results, j, "(u&sd)", &status, &msg, &secs);
-      r->results[j].status = (ZcStatus)status;
+      r->results[j].status = (ZcStatus)(status & ~(TRANSIENT_BIT | RUN_ERROR_BIT));
+      r->results[j].transient = (status & TRANSIENT_BIT) != 0;
+      r->results[j].run_error = (status & RUN_ERROR_BIT) != 0;
       r->results[j].message = *msg ? g_strdup(msg) : NULL;
       r->results[j].seconds = secs;
     }
@@ -147,7 +154,8 @@ gboolean zc_mpi_serve(ZcEvaluator *ev, GError **error) {
     GVariantBuilder b;
     g_variant_builder_init(&b, G_VARIANT_TYPE("a(usd)"));
     for (guint j = 0; j < np; j++)
-      g_variant_builder_add(&b, "(usd)", (guint32)r->results[j].status,
+      g_variant_builder_add(&b, "(usd)", (guint32)r->results[j].status | (r->results[j].transient ? TRANSIENT_BIT : 0) |
+                                (r->results[j].run_error ? RUN_ERROR_BIT : 0),
                             r->results[j].message ? r->results[j].message : "", r->results[j].seconds);
     GVariant *values = g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, r->values, ns, sizeof(double));
     send_variant(g_variant_new("(utx@ad@a(usd))", r->task, r->mask, r->peak_bytes, values, g_variant_builder_end(&b)),

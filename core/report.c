@@ -12,8 +12,11 @@ ZcStatInterval *zc_corr_cell(const ZcCorrTable *t, guint col, guint bench, guint
   return &t->cell[((gsize)col * t->n_bench + bench) * t->n_stats + stat];
 }
 
+const char *zc_nan_policy_name(ZcNanPolicy policy) { return policy == ZC_NAN_LAST ? "last" : "skip"; }
+
 ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *scores, guint n, char **bench,
-                                   guint n_bench, const double *truth, const gint64 *precision_pct, guint n_prec,
+                                   guint n_bench, const double *truth, ZcNanPolicy nan_policy,
+                                   const gint64 *precision_pct, guint n_prec,
                                    guint n_boot, double level, guint64 seed, GError **error) {
   ZcCorrTable *t = g_new0(ZcCorrTable, 1);
   t->n_stats = 3 + n_prec;
@@ -44,22 +47,26 @@ ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *sc
   for (guint b = 0; b < n_bench; b++) t->bench[b] = g_strdup(bench[b]);
   t->n_boot = n_boot;
   t->level = level;
+  t->nan_policy = nan_policy;
   t->cell = g_new0(ZcStatInterval, (gsize)t->n_cols * n_bench * t->n_stats);
-  double *x = g_new(double, MAX(n, 1)), *y = g_new(double, MAX(n, 1));
+  double *x = g_new(double, MAX(n, 1)), *y = g_new(double, MAX(n, 1)), *y_last = g_new(double, MAX(n, 1));
   gboolean ok = TRUE;
   for (guint c = 0; c < t->n_cols && ok; c++)
     for (guint b = 0; b < n_bench && ok; b++) {
       for (guint i = 0; i < n; i++) {
         x[i] = truth[(gsize)i * n_bench + b];
         y[i] = scores[(gsize)i * t->n_cols + c] * layout->direction[c];
+        /* below every score, ties among themselves: ranked last */
+        y_last[i] = isnan(y[i]) ? -INFINITY : y[i];
       }
       for (guint s = 0; s < t->n_stats && ok; s++) {
         ZcStatInterval *cell = zc_corr_cell(t, c, b, s);
+        const double *ys = nan_policy == ZC_NAN_LAST && t->stats[s].spec.kind != ZC_STAT_PEARSON ? y_last : y;
         if (n_boot > 0) {
-          ok = zc_stats_bootstrap(&t->stats[s].spec, x, y, n, n_boot, level, seed, cell, error);
+          ok = zc_stats_bootstrap(&t->stats[s].spec, x, ys, n, n_boot, level, seed, cell, error);
         } else {
           gsize skipped = 0;
-          cell->estimate = zc_stats_eval(&t->stats[s].spec, x, y, n, &skipped);
+          cell->estimate = zc_stats_eval(&t->stats[s].spec, x, ys, n, &skipped);
           cell->lo = cell->hi = NAN;
           cell->level = level;
           cell->n_skipped = skipped;
@@ -69,6 +76,7 @@ ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *sc
     }
   g_free(x);
   g_free(y);
+  g_free(y_last);
   if (!ok) {
     zc_corr_table_free(t);
     return NULL;
@@ -198,6 +206,7 @@ gboolean zc_report_correlations_json(const char *path, const ZcCorrTable *t, con
   json_int(b, "batch", info->batch);
   json_int(b, "bootstrap", t->n_boot);
   json_number(b, "level", t->level);
+  json_string(b, "nan_policy", zc_nan_policy_name(t->nan_policy));
   json_builder_set_member_name(b, "benchmarks");
   json_builder_begin_array(b);
   for (guint k = 0; k < info->n_bench; k++) {
@@ -279,7 +288,9 @@ gboolean zc_report_markdown(const char *path, const ZcCorrTable *t, const ZcRepo
     for (guint b = 0; b < t->n_bench; b++) {
       const ZcStatInterval *v = zc_corr_cell(t, c, b, 0);
       if (!v->n_skipped) continue;
-      if (!any_skipped) g_string_append(s, "\nLeft out (NaN score or ground truth):\n\n");
+      if (!any_skipped)
+        g_string_append(s, t->nan_policy == ZC_NAN_LAST ? "\nLeft out (NaN ground truth; Pearson r: NaN score too):\n\n"
+                                                          : "\nLeft out (NaN score or ground truth):\n\n");
       any_skipped = TRUE;
       g_string_append_printf(s, "- %s vs %s: %" G_GSIZE_FORMAT " architectures\n", t->cols[c], t->bench[b],
                              v->n_skipped);
@@ -291,6 +302,10 @@ gboolean zc_report_markdown(const char *path, const ZcCorrTable *t, const ZcRepo
                          info->proxies);
   g_string_append_printf(s, "- architectures: %u sampled (seed %" G_GUINT64_FORMAT ") of %u the benchmarks cover\n",
                          info->n_archs, info->sample_seed, info->n_candidates);
+  g_string_append_printf(s, "- NaN scores: %s\n",
+                         t->nan_policy == ZC_NAN_LAST
+                             ? "last (a failed or non-finite score ranks below every other; Pearson r leaves it out)"
+                             : "skip (an architecture with a failed or non-finite score is left out)");
   g_string_append_printf(s, "- data: %s (SHA-256 `%s`), batch %u, run seed %" G_GUINT64_FORMAT "\n",
                          *info->data_spec ? info->data_spec : "none", info->data_hash, info->batch, info->seed);
   for (guint k = 0; k < info->n_bench; k++)

@@ -15,6 +15,15 @@ typedef struct {
   ZcStatSpec spec;
 } ZcStatColumn;
 
+/* What a NaN proxy score (failed or non-finite network) counts as in a correlation. */
+typedef enum {
+  ZC_NAN_SKIP,   /* the architecture is left out of that proxy's correlations */
+  ZC_NAN_LAST    /* it ranks below every other (NAS-Bench-Suite-Zero's convention);
+                    Pearson r, which needs values, still leaves it out */
+} ZcNanPolicy;
+/* "skip", "last" */
+const char *zc_nan_policy_name(ZcNanPolicy policy);
+
 typedef struct {
   guint n_stats;
   ZcStatColumn *stats;
@@ -25,14 +34,17 @@ typedef struct {
   ZcStatInterval *cell;    /* [col][bench][stat] */
   guint n_boot;
   double level;
+  ZcNanPolicy nan_policy;
 } ZcCorrTable;
 
 ZcStatInterval *zc_corr_cell(const ZcCorrTable *t, guint col, guint bench, guint stat);
 
 /* Correlate every score column (times its direction, so higher = better) with every
- * benchmark column.  scores: n x n_cols, truth: n x n_bench. */
+ * benchmark column.  scores: n x n_cols, truth: n x n_bench.  NaN scores are treated
+ * as nan_policy says; a NaN ground truth is always left out. */
 ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *scores, guint n, char **bench,
-                                   guint n_bench, const double *truth, const gint64 *precision_pct, guint n_prec,
+                                   guint n_bench, const double *truth, ZcNanPolicy nan_policy,
+                                   const gint64 *precision_pct, guint n_prec,
                                    guint n_boot, double level, guint64 seed, GError **error);
 void zc_corr_table_free(ZcCorrTable *t);
 

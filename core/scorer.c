@@ -1,6 +1,7 @@
 /* Scoring architectures with a set of proxies; failures are recorded, never fatal. */
 #include "config.h"
 #include <math.h>
+#include <zcnas/error.h>
 #include <zcnas/eval.h>
 #include <zcnas/scorer.h>
 
@@ -94,12 +95,16 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     ZcProxyResult *r = &results[i];
     r->status = ZC_STATUS_OK;
     r->message = NULL;
+    r->transient = FALSE;
+    r->run_error = FALSE;
     for (guint k = 0; k < n; k++) o[k] = NAN;
     GError *err = NULL;
     gint64 t0 = g_get_monotonic_time();
     if (!zc_proxy_score(p, ev, o, &err)) {
-      r->status = ZC_STATUS_FAILED;
+      r->status = g_error_matches(err, ZC_ERROR, ZC_ERROR_DEGENERATE) ? ZC_STATUS_DEGENERATE : ZC_STATUS_FAILED;
       r->message = g_strdup(err ? err->message : "failed without a message");
+      r->transient = zc_error_is_transient(err);
+      r->run_error = zc_error_is_run_error(err);
       g_clear_error(&err);
       for (guint k = 0; k < n; k++) o[k] = NAN;
     } else {
@@ -108,9 +113,19 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     }
     r->seconds = (double)(g_get_monotonic_time() - t0) * 1e-6;
     /* a failed proxy may have left the network half changed, too */
-    if (r->status == ZC_STATUS_FAILED || (zc_proxy_needs(p)->flags & ZC_NEEDS_MUTATES)) zc_eval_invalidate(ev);
+    if (r->status == ZC_STATUS_FAILED || r->status == ZC_STATUS_DEGENERATE || (zc_proxy_needs(p)->flags & ZC_NEEDS_MUTATES)) zc_eval_invalidate(ev);
   }
   zc_eval_free(ev);
+}
+
+gboolean zc_error_is_transient(const GError *err) {
+  /* memory and I/O depend on the machine and the moment; everything else a proxy
+   * reports depends on the architecture, its options and the data */
+  return err && err->domain == ZC_ERROR && (err->code == ZC_ERROR_NOMEM || err->code == ZC_ERROR_IO);
+}
+
+gboolean zc_error_is_run_error(const GError *err) {
+  return err && err->domain == ZC_ERROR && (err->code == ZC_ERROR_CONFIG || err->code == ZC_ERROR_DATA);
 }
 
 void zc_proxy_result_clear(ZcProxyResult *r) {
@@ -123,6 +138,7 @@ const char *zc_status_name(ZcStatus st) {
   case ZC_STATUS_OK: return "ok";
   case ZC_STATUS_NAN: return "nan";
   case ZC_STATUS_FAILED: return "failed";
+  case ZC_STATUS_DEGENERATE: return "degenerate";
   }
   return "?";
 }

@@ -2,6 +2,8 @@
  * workers), the searcher is told; scores.csv holds every candidate in the order asked. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,10 +91,17 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error) {
   guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;
   ZcSearcher *searcher = zc_setup_searcher(ctx->reg, searcher_s, space, layout, ctx->seed, error);
   gboolean ok = searcher != NULL;
+  static const char *const outputs[] = {"scores.csv", NULL};
+  if (ok) ok = zc_run_guard_outputs(ctx, outputs, error);
   FILE *csv = NULL;
   char *csv_path = g_build_filename(ctx->dir, "scores.csv", NULL);
-  if (ok && !(csv = g_fopen(csv_path, "w"))) {
+  /* written beside its final name and renamed when closed: a crash never leaves a
+   * half-written scores.csv (the scores themselves are in the cache) */
+  char *tmp_path = g_strconcat(csv_path, ".XXXXXX", NULL);
+  int fd = ok ? g_mkstemp_full(tmp_path, O_WRONLY, 0666) : -1;
+  if (ok && (fd < 0 || !(csv = fdopen(fd, "w")))) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: %s", csv_path, g_strerror(errno));
+    if (fd >= 0) close(fd);
     ok = FALSE;
   }
   GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
@@ -131,8 +140,9 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error) {
     g_free(scores);
     g_free(status);
     g_string_free(line, TRUE);
-    if (fclose(csv) != 0 && ok) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: %s", csv_path, g_strerror(errno));
+    if (fclose(csv) != 0 || g_rename(tmp_path, csv_path) != 0) {
+      if (ok) g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: %s", csv_path, g_strerror(errno));
+      g_unlink(tmp_path);
       ok = FALSE;
     }
   }
@@ -151,6 +161,7 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error) {
     fprintf(out, "all scores: %s\n", csv_path);
   }
   g_ptr_array_unref(rows);
+  g_free(tmp_path);
   g_free(csv_path);
   zc_searcher_free(searcher);
   zc_evaluator_free(ev);

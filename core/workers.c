@@ -34,6 +34,7 @@ struct ZcEvaluator {
   guint n_workers;
   GMutex setup_lock;         /* plugin instantiation from worker threads */
   guint64 n_cached, n_computed;
+  gboolean checked;          /* the first architecture was scored alone (preflight) */
 };
 
 struct ZcWorker {
@@ -46,6 +47,8 @@ struct ZcWorker {
 typedef struct {
   ZcScorer *scorer;          /* NULL when its proxies could not be instantiated */
   char *error;
+  gboolean transient;        /* the error came from the environment */
+  gboolean run_error;        /* ... or from the configuration */
   guint n;
   guint idx[MAX_PROXIES];    /* proxy of the full list behind each of the scorer's */
 } SubScorer;
@@ -199,6 +202,8 @@ static SubScorer *sub_scorer(ZcWorker *w, guint64 mask) {
   g_mutex_unlock(&ev->setup_lock);
   if (err) {
     s->error = g_strdup(err->message);
+    s->transient = zc_error_is_transient(err);
+    s->run_error = zc_error_is_run_error(err);
     g_error_free(err);
     g_ptr_array_unref(px);
   } else {
@@ -226,11 +231,14 @@ void zc_task_result_free(const ZcEvaluator *ev, ZcTaskResult *r) {
   g_free(r);
 }
 
-static void fail_all(const ZcEvaluator *ev, ZcTaskResult *r, const char *message) {
+static void fail_all(const ZcEvaluator *ev, ZcTaskResult *r, const char *message, gboolean transient,
+                     gboolean run_error) {
   for (guint j = 0; j < ev->np; j++)
     if (r->mask >> j & 1) {
       r->results[j].status = ZC_STATUS_FAILED;
       r->results[j].message = g_strdup(message);
+      r->results[j].transient = transient;
+      r->results[j].run_error = run_error;
     }
 }
 
@@ -241,10 +249,10 @@ ZcTaskResult *zc_worker_score(ZcWorker *w, guint task, const char *genotype, gui
   ZcArch *arch = zc_space_parse(w->space, genotype, &err);
   SubScorer *s = arch ? sub_scorer(w, mask) : NULL;
   if (!arch) {
-    fail_all(ev, r, err->message);
+    fail_all(ev, r, err->message, FALSE, FALSE);
     g_error_free(err);
   } else if (!s->scorer) {
-    fail_all(ev, r, s->error);
+    fail_all(ev, r, s->error, s->transient, s->run_error);
   } else {
     const ZcScoreLayout *sl = zc_scorer_layout(s->scorer);
     double *out = g_new(double, MAX(sl->n_scores, 1));
@@ -281,7 +289,10 @@ static void cache_key(const ZcEvaluator *ev, guint j, const char *genotype, ZcCa
 }
 
 static ZcStatus status_from_cache(ZcScoreStatus s) {
-  return s == ZC_SCORE_OK ? ZC_STATUS_OK : s == ZC_SCORE_NAN ? ZC_STATUS_NAN : ZC_STATUS_FAILED;
+  return s == ZC_SCORE_OK           ? ZC_STATUS_OK
+         : s == ZC_SCORE_NAN        ? ZC_STATUS_NAN
+         : s == ZC_SCORE_DEGENERATE ? ZC_STATUS_DEGENERATE
+                                    : ZC_STATUS_FAILED;
 }
 
 /* Fill proxy j of an architecture from the cache; FALSE when not cached (or cached
@@ -314,9 +325,10 @@ static gboolean cache_store(ZcEvaluator *ev, guint j, const char *genotype, cons
   ZcCacheKey key;
   cache_key(ev, j, genotype, &key);
   const ZcProxyResult *pr = &r->results[j];
-  ZcCacheRecord *rec = zc_cache_record_new(pr->status == ZC_STATUS_OK    ? ZC_SCORE_OK
-                                           : pr->status == ZC_STATUS_NAN ? ZC_SCORE_NAN
-                                                                         : ZC_SCORE_FAILED);
+  ZcCacheRecord *rec = zc_cache_record_new(pr->status == ZC_STATUS_OK           ? ZC_SCORE_OK
+                                           : pr->status == ZC_STATUS_NAN        ? ZC_SCORE_NAN
+                                           : pr->status == ZC_STATUS_DEGENERATE ? ZC_SCORE_DEGENERATE
+                                                                                : ZC_SCORE_FAILED);
   rec->message = g_strdup(pr->message);
   rec->wall_s = pr->seconds;
   rec->peak_bytes = r->peak_bytes;
@@ -340,6 +352,7 @@ typedef struct {
   guint64 finished_here;          /* tasks finished by this run */
   guint64 kill_after;             /* test hook: 0 = off */
   guint warned;
+  guint64 warned_degenerate;      /* proxies whose degenerate score was reported */
   GError *error;                  /* first cache failure */
 } RunState;
 
@@ -354,10 +367,19 @@ static void task_done(ZcTaskResult *r, gpointer user) {
     memcpy(row + ev->offset[j], r->values + ev->offset[j], ev->n_out[j] * sizeof(double));
     s->status[(gsize)i * ev->np + j] = r->results[j].status;
     ev->n_computed++;
+    /* a degenerate score is the same story on every architecture: said once per proxy */
+    if (r->results[j].status == ZC_STATUS_DEGENERATE && !ev->setup.quiet && !(s->warned_degenerate >> j & 1)) {
+      s->warned_degenerate |= G_GUINT64_CONSTANT(1) << j;
+      fprintf(stderr, "%szcnas: warning: %s: %s (status degenerate, score NaN)\n", isatty(2) ? "\r\033[K" : "",
+              zc_evaluator_proxy_name(ev, j), r->results[j].message ? r->results[j].message : "?");
+    }
     if (r->results[j].status == ZC_STATUS_FAILED && !ev->setup.quiet && s->warned++ < 5)
       fprintf(stderr, "%szcnas: warning: %s failed on %s: %s\n", isatty(2) ? "\r\033[K" : "",
               zc_evaluator_proxy_name(ev, j), genotype, r->results[j].message ? r->results[j].message : "?");
-    if (ev->setup.cache && !s->error) cache_store(ev, j, genotype, r, &s->error);
+    /* a failure of the machine (out of memory ...) or of the configuration is not a
+     * property of the architecture */
+    if (ev->setup.cache && !s->error && !r->results[j].transient && !r->results[j].run_error)
+      cache_store(ev, j, genotype, r, &s->error);
   }
   zc_task_result_free(ev, r);
   s->done++;
@@ -443,6 +465,22 @@ static gboolean run_local(ZcEvaluator *ev, RunState *s, const char *const *genot
 
 static void mpi_done(ZcTaskResult *r, gpointer user) { task_done(r, user); }
 
+/* Score task 0 here; FALSE (ZC_ERROR_CONFIG) when a proxy failed because of the run's
+ * configuration or data, which would fail on every architecture alike. */
+static gboolean preflight(ZcEvaluator *ev, RunState *s, guint64 mask, GError **error) {
+  if (!ensure_workers(ev, 1, error)) return FALSE;
+  ZcTaskResult *r = zc_worker_score(ev->workers[0], 0, s->genotypes[0], mask);
+  for (guint j = 0; j < ev->np; j++)
+    if ((mask >> j & 1) && r->results[j].status == ZC_STATUS_FAILED && r->results[j].run_error) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxy '%s' cannot run with this configuration: %s",
+                  zc_evaluator_proxy_name(ev, j), r->results[j].message ? r->results[j].message : "?");
+      zc_task_result_free(ev, r);
+      return FALSE;
+    }
+  task_done(r, s);
+  return TRUE;
+}
+
 gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n, double *scores, ZcStatus *status,
                           const char *label, GError **error) {
   guint ns = ev->layout.n_scores, np = ev->np;
@@ -478,8 +516,15 @@ gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n
   guint ntasks = task_geno->len;
   s.done = n - ntasks;
   s.progress = zc_progress_new(label, n, n - ntasks, ev->setup.quiet || !ok);
+  const guint64 *masks = (const guint64 *)(void *)task_mask->data;
+  if (ok && ntasks && !ev->checked && !cancelled(ev)) {
+    /* the run's first architecture alone: an error of the configuration or the data
+     * (shape, classes, batch) is reported once, before the others are scored */
+    ev->checked = TRUE;
+    ok = preflight(ev, &s, masks[0], error);
+    s.genotypes++, s.arch_of++, masks++, ntasks--;
+  }
   if (ok && ntasks) {
-    const guint64 *masks = (const guint64 *)(void *)task_mask->data;
     if (zc_mpi_active())
       ok = zc_mpi_deal(ev, s.genotypes, masks, ntasks, mpi_done, &s, ev->setup.cancel, error);
     else

@@ -32,7 +32,8 @@ int zc_cmd_run(int argc, char **argv) {
   };
   GOptionContext *ctx = g_option_context_new("FILE.cfg");
   g_option_context_set_summary(ctx, "Run the experiment of a libconfig pipeline file.  Any setting can be\n"
-                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20.\n"
+                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20; the proxies with\n"
+                                    "their options as --set proxies=lswag:subbatches=0,synflow.\n"
                                     "Scores are cached: a rerun, or a run stopped with Ctrl-C, goes on where it\n"
                                     "stopped.  Under mpirun (--with-mpi builds) the ranks share the work.\n"
                                     "Pipelines shipped with zcnas are in " ZC_DATADIR "/pipelines.");
@@ -43,11 +44,31 @@ int zc_cmd_run(int argc, char **argv) {
   else if (argc != 2) status = zc_cli_usage("run", "give exactly one pipeline file");
   else if (jobs < 0) status = zc_cli_usage("run", "--jobs must be positive");
   else if (no_cache && cache) status = zc_cli_usage("run", "give --cache or --no-cache, not both");
+  else if (cache && !*cache) status = zc_cli_usage("run", "--cache needs a file name (--no-cache: no cache)");
   if (status == ZC_EXIT_OK) {
     GError *err = NULL;
     gboolean mpi = zc_run_mpi_init(&argc, &argv);
     ZcRegistry *reg = zc_cli_registry(&common);
+    /* --set proxies=NAME:KEY=VALUE,...: the proxy list with options, checked against
+     * each proxy's schema (a plain --set would drop the options) */
+    char *proxies = NULL;
+    guint kept = 0;
+    for (guint i = 0; common.sets && common.sets[i]; i++) {
+      if (g_str_has_prefix(common.sets[i], "proxies=")) {
+        g_free(proxies);
+        proxies = g_strdup(common.sets[i] + strlen("proxies="));
+        g_free(common.sets[i]);
+      } else {
+        common.sets[kept++] = common.sets[i];
+      }
+    }
+    if (common.sets) common.sets[kept] = NULL;
     ZcPipeline *p = zc_cli_pipeline(argv[1], &common, NULL, &err);
+    if (p && proxies && !zc_run_set_proxies(reg, p, proxies, &err)) {
+      g_prefix_error(&err, "--set proxies=%s: ", proxies);
+      g_clear_pointer(&p, zc_pipeline_free);
+    }
+    g_free(proxies);
     ZcRunSettings st = {.out_dir = out,
                         .jobs = jobs,
                         .quiet = common.quiet || zc_run_mpi_rank() > 0,

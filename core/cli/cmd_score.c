@@ -8,12 +8,13 @@
 #include <zcnas/run.h>
 #include "cli.h"
 
-/* Put the command-line proxy list and data settings into the pipeline, so that they are
- * validated like the same settings written in a file. */
-static gboolean apply_cli(ZcPipeline *p, const char *proxies, const char *data, gint64 batch, GError **error) {
-  gboolean ok = TRUE;
-  if (proxies) {
-    char *assign = g_strdup_printf("proxies=[%s]", proxies);
+/* Put the command-line proxy list (NAME:KEY=VALUE,...), seed and data settings into the
+ * pipeline, so that they are validated like the same settings written in a file. */
+static gboolean apply_cli(const ZcRegistry *reg, ZcPipeline *p, const char *proxies, const char *data, gint64 batch,
+                          gint64 seed, GError **error) {
+  gboolean ok = zc_run_set_proxies(reg, p, proxies, error);
+  if (ok) {
+    char *assign = g_strdup_printf("seed=%" G_GINT64_FORMAT, seed);
     ok = zc_pipeline_set(p, assign, error);
     g_free(assign);
   }
@@ -32,25 +33,33 @@ static gboolean apply_cli(ZcPipeline *p, const char *proxies, const char *data, 
 
 int zc_cmd_score(int argc, char **argv) {
   ZcCliCommon common = {0};
-  char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL;
+  char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL, *cache = NULL;
   char **arch = NULL;
+  gint jobs = 0;
+  gboolean no_cache = FALSE;
   gint64 batch = -1, seed = 0;   /* -1: not given */
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"arch", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &arch, "An architecture (repeatable)", "STR"},
     {"arch-file", 'f', 0, G_OPTION_ARG_FILENAME, &arch_file,
      "Architectures, one per line, or CSV with an 'arch' or 'arch_str' column", "FILE"},
-    {"proxy", 'p', 0, G_OPTION_ARG_STRING, &proxies, "Proxies to compute", "P[,P...]"},
+    {"proxy", 'p', 0, G_OPTION_ARG_STRING, &proxies,
+     "Proxies to compute, each with options if wanted: lswag:subbatches=0,pattern_samples=0,synflow", "P[:K=V,...][,P...]"},
     {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Input data, e.g. cifar10:PATH (see docs/data.md)", "SPEC"},
     {"batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Batch size (default 64)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Run seed (default 0)", "N"},
+    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker count (default 1; results do not depend on it)", "N"},
+    {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (default: the user's cache, as zcnas run)",
+     "FILE"},
+    {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
     {NULL},
   };
-  GOptionContext *ctx = g_option_context_new("--space S (--arch STR | --arch-file FILE) --proxy P[,P...]");
+  GOptionContext *ctx = g_option_context_new("--space S (--arch STR | --arch-file FILE) --proxy P[:K=V,...][,P...]");
   g_option_context_set_summary(ctx, "Score architectures with zero-cost proxies.  Prints CSV: arch,<proxy>...\n"
                                     "A proxy with several outputs gives <proxy>.<output> columns; NaN is written nan.\n"
                                     "Each architecture's seed derives from --seed and its canonical text, so a score\n"
-                                    "never depends on the other architectures or their order.");
+                                    "never depends on the other architectures or their order, nor on --jobs.\n"
+                                    "Scores go through the same cache as `zcnas run` (--cache, --no-cache).");
   g_option_context_add_main_entries(ctx, entries, NULL);
   zc_cli_common_add(ctx, &common);
   int status = ZC_EXIT_OK;
@@ -59,28 +68,27 @@ int zc_cmd_score(int argc, char **argv) {
   else if ((arch != NULL) == (arch_file != NULL)) status = zc_cli_usage("score", "give --arch or --arch-file");
   else if (!proxies || !*proxies) status = zc_cli_usage("score", "give --proxy P[,P...]");
   else if (batch != -1 && batch < 1) status = zc_cli_usage("score", "--batch must be at least 1");
+  else if (jobs < 0) status = zc_cli_usage("score", "--jobs must be positive");
+  else if (no_cache && cache) status = zc_cli_usage("score", "give --cache or --no-cache, not both");
+  else if (cache && !*cache) status = zc_cli_usage("score", "--cache needs a file name (--no-cache: no cache)");
+  for (char **s = common.sets; status == ZC_EXIT_OK && s && *s; s++)
+    if (g_str_has_prefix(*s, "proxies=") || g_str_has_prefix(*s, "proxies."))
+      status = zc_cli_usage("score", "give the proxies and their options with --proxy NAME:KEY=VALUE,..., "
+                                     "not --set %s", *s);
 
   GError *err = NULL;
   ZcRegistry *reg = NULL;
   ZcPipeline *p = NULL;
   ZcSpace *space = NULL;
-  ZcScorer *scorer = NULL;
-  ZcDataset *dataset = NULL;
   GPtrArray *archs = NULL;
+  char **genotypes = NULL;
+  ZcScoreResult res = {0};
   if (status == ZC_EXIT_OK) {
     reg = zc_cli_registry(&common);
     p = zc_cli_pipeline(NULL, &common, space_name, &err);
-    if (p && !apply_cli(p, proxies, data, batch, &err)) g_clear_pointer(&p, zc_pipeline_free);
-    ZcOptions *data_opts = p ? zc_options_resolve(zc_data_schema, zc_pipeline_lookup(p, "data"), "data", NULL, &err)
-                             : NULL;
-    gboolean data_ok = data_opts && zc_run_open_data(data_opts, NULL, &dataset, &err);
-    space = data_ok ? zc_cli_space(reg, p, &err) : NULL;
-    GPtrArray *list = space ? zc_setup_proxies(reg, zc_pipeline_lookup(p, "proxies"), &err) : NULL;
-    if (list)
-      scorer = zc_scorer_new(list, (guint64)seed, dataset, (guint)zc_options_int(data_opts, "batch"),
-                             zc_run_default_threads(1));
-    zc_options_free(data_opts);
-    if (scorer) {
+    if (p && !apply_cli(reg, p, proxies, data, batch, seed, &err)) g_clear_pointer(&p, zc_pipeline_free);
+    space = p ? zc_cli_space(reg, p, &err) : NULL;
+    if (space) {
       if (arch_file) {
         archs = zc_cli_read_archs(space, arch_file, &err);
       } else {
@@ -92,50 +100,46 @@ int zc_cmd_score(int argc, char **argv) {
         }
       }
     }
-    if (!archs) status = zc_cli_fail(zc_cli_status_for(err), err);
+    if (archs) {
+      genotypes = g_new0(char *, archs->len + 1);
+      for (guint i = 0; i < archs->len; i++) genotypes[i] = zc_space_format(space, g_ptr_array_index(archs, i));
+      ZcRunSettings st = {.jobs = jobs, .quiet = common.quiet, .cache_path = cache, .no_cache = no_cache};
+      if (!zc_run_score(reg, p, &st, (const char *const *)genotypes, archs->len, &res, &err))
+        status = zc_cli_fail(zc_cli_status_for(err), err);
+    } else {
+      status = zc_cli_fail(zc_cli_status_for(err), err);
+    }
   }
-  if (archs) {
-    const ZcScoreLayout *layout = zc_scorer_layout(scorer);
-    guint np = zc_scorer_n_proxies(scorer);
+  if (status == ZC_EXIT_OK) {
     GString *line = g_string_new("arch");
-    for (guint k = 0; k < layout->n_scores; k++) {
+    for (guint k = 0; k < res.n_scores; k++) {
       g_string_append_c(line, ',');
-      zc_csv_append_field(line, layout->names[k]);
+      zc_csv_append_field(line, res.names[k]);
     }
     puts(line->str);
-    double *out = g_new(double, layout->n_scores);
-    ZcProxyResult *res = g_new0(ZcProxyResult, np);
-    guint failed = 0;
-    for (guint i = 0; i < archs->len; i++) {
-      const ZcArch *a = g_ptr_array_index(archs, i);
-      zc_scorer_score(scorer, space, a, out, res);
-      char *text = zc_space_format(space, a);
+    for (guint i = 0; i < res.n; i++) {
       g_string_truncate(line, 0);
-      zc_csv_append_field(line, text);
-      for (guint k = 0; k < layout->n_scores; k++) {
+      zc_csv_append_field(line, genotypes[i]);
+      for (guint k = 0; k < res.n_scores; k++) {
         g_string_append_c(line, ',');
-        zc_csv_append_double(line, out[k]);
+        zc_csv_append_double(line, res.scores[(gsize)i * res.n_scores + k]);
       }
       puts(line->str);
-      for (guint j = 0; j < np; j++) {
-        if (res[j].status != ZC_STATUS_OK && !common.quiet)
-          fprintf(stderr, "zcnas: warning: %s on %s: %s\n", zc_proxy_name(zc_scorer_proxy(scorer, j)), text,
-                  res[j].message ? res[j].message : "NaN or infinite score");
-        failed += res[j].status == ZC_STATUS_FAILED;
-        zc_proxy_result_clear(&res[j]);
-      }
-      g_free(text);
+      /* failures and degenerate scores were reported while scoring */
+      for (guint j = 0; j < res.n_proxies; j++)
+        if (res.status[(gsize)i * res.n_proxies + j] == ZC_STATUS_NAN && !common.quiet)
+          fprintf(stderr, "zcnas: warning: %s on %s: NaN or infinite score\n", res.proxies[j], genotypes[i]);
     }
     fflush(stdout);
-    g_free(out);
-    g_free(res);
     g_string_free(line, TRUE);
+  }
+  zc_score_result_clear(&res);
+  g_strfreev(genotypes);
+  if (archs) {
     for (guint i = 0; i < archs->len; i++) zc_space_arch_free(space, g_ptr_array_index(archs, i));
     g_ptr_array_unref(archs);
   }
   g_clear_error(&err);
-  zc_scorer_free(scorer);
-  zc_dataset_free(dataset);
   zc_space_free(space);
   zc_pipeline_free(p);
   zc_registry_free(reg);
@@ -143,6 +147,7 @@ int zc_cmd_score(int argc, char **argv) {
   g_free(arch_file);
   g_free(proxies);
   g_free(data);
+  g_free(cache);
   g_strfreev(arch);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);

@@ -23,7 +23,7 @@
 
 G_BEGIN_DECLS
 
-#define ZC_CACHE_SCHEMA_VERSION 1
+#define ZC_CACHE_SCHEMA_VERSION 2   /* 2 added status 'degenerate'; 1 is upgraded on open */
 
 typedef struct ZcCache ZcCache;
 
@@ -46,7 +46,8 @@ typedef enum {
   ZC_SCORE_OK,                 /* every output finite */
   ZC_SCORE_NAN,                /* evaluated, but some output is NaN or ±Inf (put() sets
                                   it for an OK record with such an output) */
-  ZC_SCORE_FAILED              /* the proxy failed; message says why */
+  ZC_SCORE_FAILED,             /* the proxy failed; message says why */
+  ZC_SCORE_DEGENERATE          /* the proxy's score would be meaningless (outputs NaN) */
 } ZcScoreStatus;
 
 typedef struct {
@@ -76,7 +77,9 @@ typedef enum {
   ZC_CACHE_SYNC_FULL = 1 << 1  /* synchronous=FULL: fsync every commit */
 } ZcCacheFlags;
 
-/* Open or create (with parent directories) the cache at path (NULL: the default path).
+/* Open or create (with parent directories) the cache at path (NULL: the default path;
+ * "" is refused with ZC_ERROR_CONFIG).  Unless READ_ONLY, a cache that could not be
+ * written (permissions) fails here with ZC_ERROR_IO, before anything is scored.
  * A file that is not SQLite, is corrupt, is an SQLite database without our schema, or
  * has a newer schema version fails with ZC_ERROR_DATA naming the file; I/O problems are
  * ZC_ERROR_IO. */
@@ -110,6 +113,7 @@ typedef struct {
   gint64 rows;
   gint64 failed;               /* status FAILED */
   gint64 nonfinite;            /* status NAN */
+  gint64 degenerate;           /* status DEGENERATE */
 } ZcCacheGroupCount;
 
 typedef struct {
@@ -130,6 +134,10 @@ gboolean zc_cache_export_csv(ZcCache *cache, const char *csv_path, const char *s
 
 /* Flush, checkpoint the WAL and VACUUM (reclaims space after deletions). */
 gboolean zc_cache_vacuum(ZcCache *cache, GError **error);
+/* Remove records: all, or only failed ones, of one space and/or proxy (NULL = any);
+ * *removed receives how many. */
+gboolean zc_cache_purge(ZcCache *cache, gboolean failed_only, const char *space, const char *proxy,
+                        gint64 *removed, GError **error);
 /* PRAGMA quick_check: FALSE with ZC_ERROR_DATA naming the file when damaged. */
 gboolean zc_cache_check(ZcCache *cache, GError **error);
 

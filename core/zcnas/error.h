@@ -18,7 +18,9 @@ typedef enum {
   ZC_ERROR_DATA,        /* data file of the wrong format or size */
   ZC_ERROR_NUMERIC,     /* NaN/Inf where a finite value was required */
   ZC_ERROR_NOMEM,       /* allocation refused */
-  ZC_ERROR_UNSUPPORTED  /* the plugin cannot do this on this input */
+  ZC_ERROR_UNSUPPORTED, /* the plugin cannot do this on this input */
+  ZC_ERROR_DEGENERATE   /* a proxy's score would be meaningless here (e.g. the same for
+                           every network): recorded as status "degenerate", not an error */
 } ZcErrorCode;
 
 G_END_DECLS

@@ -14,6 +14,7 @@
  *   benchmark  = { table = "FILE.csv"; key = "arch_str"; metric = "cifar10_val_acc"; };
  *   benchmarks = ( { ... }, { ... } );
  *   cache      = "FILE.sqlite";                              (default: the user's cache)
+ *   output.nan_policy = "skip" | "last"                       (correlate: NaN scores)
  * Scores go through the score cache (<zcnas/cache.h>): a rerun reuses them, and a run
  * killed at any moment resumes where it stopped. */
 #ifndef ZC_RUN_H
@@ -53,6 +54,27 @@ int zc_run_default_threads(int jobs);
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *settings,
                          GError **error);
+/* Replace the pipeline's proxy list with `spec`: NAME[:KEY=VALUE[,KEY=VALUE...]][,NAME...]
+ * (e.g. "lswag:subbatches=0,pattern_samples=0,synflow"; an item with '=' is an option of
+ * the proxy before it).  Every key is checked against that proxy's schema; errors
+ * (ZC_ERROR_CONFIG, ZC_ERROR_PLUGIN) name the proxy and the key. */
+gboolean zc_run_set_proxies(const ZcRegistry *reg, ZcPipeline *p, const char *spec, GError **error);
+
+/* Scores of architectures, as `zcnas score` prints them. */
+typedef struct {
+  guint n, n_scores, n_proxies;
+  char **names;        /* score columns, NULL-terminated */
+  char **proxies;      /* proxy names, NULL-terminated */
+  double *scores;      /* n x n_scores */
+  int *status;         /* n x n_proxies, ZcStatus (<zcnas/scorer.h>) */
+} ZcScoreResult;
+/* Score n canonical genotypes with the pipeline's space, proxies, data and seed, through
+ * the worker pool and the score cache exactly as `zcnas run` does (settings: jobs,
+ * cache_path, no_cache, quiet, cancel); the results never depend on jobs. */
+gboolean zc_run_score(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *settings,
+                      const char *const *genotypes, guint n, ZcScoreResult *out, GError **error);
+void zc_score_result_clear(ZcScoreResult *r);
+
 
 /* Open MPI scale-out (./configure --with-mpi).  Under mpirun, rank 0 owns the cache and
  * the outputs and deals architectures out to the other ranks as they become free; the

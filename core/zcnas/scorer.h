@@ -15,13 +15,19 @@ G_BEGIN_DECLS
 typedef enum {
   ZC_STATUS_OK = 0,
   ZC_STATUS_NAN,     /* finished, but an output is NaN or infinite */
-  ZC_STATUS_FAILED   /* the proxy reported an error; outputs are NaN */
+  ZC_STATUS_FAILED,  /* the proxy reported an error; outputs are NaN */
+  ZC_STATUS_DEGENERATE /* the proxy said its score would be meaningless with this
+                          configuration (ZC_ERROR_DEGENERATE); outputs are NaN */
 } ZcStatus;
 
 typedef struct {
   ZcStatus status;
   char *message;     /* for FAILED; owned by the result */
   double seconds;    /* wall time of this proxy on this architecture */
+  gboolean transient; /* FAILED because of the environment (memory, I/O), not of the
+                         architecture: another run may succeed, so it is never cached */
+  gboolean run_error; /* FAILED because of the run's configuration or data
+                         (ZC_ERROR_CONFIG, ZC_ERROR_DATA): the same for every architecture */
 } ZcProxyResult;
 
 typedef struct ZcScorer ZcScorer;
@@ -41,6 +47,11 @@ guint zc_scorer_offset(const ZcScorer *scorer, guint i);
 void zc_scorer_score(ZcScorer *scorer, ZcSpace *space, const ZcArch *arch, double *out,
                      ZcProxyResult *results);
 void zc_proxy_result_clear(ZcProxyResult *r);
+/* Whether a proxy's error comes from the environment (ZC_ERROR_NOMEM, ZC_ERROR_IO) rather
+ * than from the architecture: such failures are reported but never cached. */
+gboolean zc_error_is_transient(const GError *err);
+/* Whether it comes from the run's configuration or data (ZC_ERROR_CONFIG, ZC_ERROR_DATA). */
+gboolean zc_error_is_run_error(const GError *err);
 const char *zc_status_name(ZcStatus status);
 
 G_END_DECLS

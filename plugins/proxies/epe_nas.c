@@ -35,6 +35,19 @@ static gboolean epe_nas_score(gpointer self, ZcEval *ev, double *out, GError **e
   double *J = zc_linalg_input_jacobian(net, ws, &n, &d, error);
   if (!J) return FALSE;
   guint classes = (guint)zc_net_numel(net, zc_net_output(net));
+  /* with no class twice in the batch every network scores the same constant (0 above
+   * 100 classes): a score that ranks nothing */
+  gboolean pair = FALSE;
+  for (guint i = 0; i < n && !pair; i++)
+    for (guint j = i + 1; j < n && !pair; j++) pair = labels[i] == labels[j];
+  if (!pair) {
+    g_free(J);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DEGENERATE,
+                "no class occurs twice in the batch of %u images (%u classes): the score would be the same "
+                "for every network; use a larger batch",
+                n, classes);
+    return FALSE;
+  }
   out[0] = zc_linalg_epe_score(J, labels, n, d, classes);
   g_free(J);
   return TRUE;

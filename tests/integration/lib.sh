@@ -4,6 +4,7 @@ ZCNAS="${top_builddir:?}/zcnas"
 SRCDIR="${top_srcdir:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/zcnas-it.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/xdg"   # zcnas run and score cache by default: never the user's cache
 
 fail() { echo "FAIL: $*" >&2; [ -f "$T/err" ] && sed 's/^/  stderr: /' "$T/err" >&2; exit 1; }
 

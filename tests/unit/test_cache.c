@@ -667,6 +667,63 @@ static void test_sigkill_loses_only_unflushed(void **state) {
   kill_round("killed-3.sqlite", 400);
 }
 
+/* Status "degenerate" round-trips; a version-1 cache (whose scores table refuses that
+ * status) is upgraded in place when opened for writing, keeping its records; purge
+ * removes what it is asked to and says how many. */
+static void test_degenerate_upgrade_purge(void **state) {
+  GError *err = NULL;
+  gchar *p = tpath("v1.sqlite");
+  ZcCache *c = zc_cache_open(p, &err);
+  assert_non_null(c);
+  ZcCacheKey k = base_key();
+  ZcCacheRecord *r = record_with(1.5);
+  assert_true(zc_cache_put(c, &k, r, &err));
+  zc_cache_record_free(r);
+  assert_true(zc_cache_close(c, &err));
+  /* what version 1 wrote */
+  sql(p, "PRAGMA writable_schema = ON;"
+         "UPDATE sqlite_master SET sql = replace(sql, ', ''degenerate''', '') WHERE name = 'scores';"
+         "PRAGMA writable_schema = OFF;"
+         "UPDATE zcnas_meta SET value = '1' WHERE key = 'schema_version';");
+  c = zc_cache_open_full(p, ZC_CACHE_READ_ONLY, &err);   /* read as it is */
+  assert_non_null(c);
+  assert_float_equal(score_of(c, &k), 1.5, 0);
+  zc_cache_close(c, NULL);
+  c = zc_cache_open(p, &err);
+  assert_non_null(c);
+  assert_float_equal(score_of(c, &k), 1.5, 0);
+  ZcCacheKey k2 = k;
+  k2.genotype = "|none~0|+|none~0|none~1|";
+  r = zc_cache_record_new(ZC_SCORE_DEGENERATE);
+  zc_cache_record_set(r, "score", NAN);
+  r->message = g_strdup("same for every network");
+  assert_true(zc_cache_put(c, &k2, r, &err));
+  zc_cache_record_free(r);
+  ZcCacheRecord *got = NULL;
+  assert_true(zc_cache_lookup(c, &k2, &got, &err));
+  assert_non_null(got);
+  assert_int_equal(got->status, ZC_SCORE_DEGENERATE);
+  zc_cache_record_free(got);
+  ZcCacheStats st;
+  assert_true(zc_cache_stats(c, &st, &err));
+  assert_int_equal(st.rows, 2);
+  assert_int_equal(g_array_index(st.groups, ZcCacheGroupCount, 0).degenerate, 1);
+  zc_cache_stats_clear(&st);
+  gint64 removed = -1;
+  assert_true(zc_cache_purge(c, TRUE, NULL, NULL, &removed, &err));
+  assert_int_equal(removed, 0);
+  assert_true(zc_cache_purge(c, FALSE, NULL, "other", &removed, &err));
+  assert_int_equal(removed, 0);
+  assert_true(zc_cache_purge(c, FALSE, "nb201", "synflow", &removed, &err));
+  assert_int_equal(removed, 2);
+  assert_true(zc_cache_close(c, &err));
+  /* an empty path is refused, never a temporary database */
+  assert_null(zc_cache_open("", &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_CONFIG));
+  g_clear_error(&err);
+  g_free(p);
+}
+
 int main(void) {
   tmpdir = g_dir_make_tmp("zc-cache-XXXXXX", NULL);
   if (!tmpdir) return 1;
@@ -683,6 +740,7 @@ int main(void) {
       cmocka_unit_test(test_concurrent_writers),
       cmocka_unit_test(test_stats_export_vacuum),
       cmocka_unit_test(test_sigkill_loses_only_unflushed),
+      cmocka_unit_test(test_degenerate_upgrade_purge),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   rm_rf(tmpdir);

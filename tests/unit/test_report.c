@@ -35,7 +35,7 @@ static ZcCorrTable *table(guint n_boot) {
   char *bench[] = {"acc", NULL};
   const gint64 pct[] = {25};
   GError *err = NULL;
-  ZcCorrTable *t = zc_corr_table_compute(&layout, scores, N, bench, 1, truth, pct, 1, n_boot, 0.9, 7, &err);
+  ZcCorrTable *t = zc_corr_table_compute(&layout, scores, N, bench, 1, truth, ZC_NAN_SKIP, pct, 1, n_boot, 0.9, 7, &err);
   if (!t) fail_msg("%s", err->message);
   return t;
 }
@@ -121,10 +121,58 @@ static void test_writers(void **state) {
   zc_corr_table_free(t);
 }
 
+/* NaN policy on a toy case computed by hand: truth 1,2,3,4, scores 1,NaN,3,2.
+ * skip: pairs (1,1) (3,3) (4,2): d = 0,-1,1, rho = 1 - 6*2/(3*8) = 0.5.
+ * last: the NaN ranks lowest, score ranks 2,1,4,3: d = 1,-1,1,-1, rho = 1 - 6*4/(4*15) = 0.6.
+ * Both are written to correlations.json and report.md. */
+static void test_nan_policy(void **state) {
+  static const double t4[] = {1, 2, 3, 4};
+  double s4[] = {1, NAN, 3, 2};
+  static const char *const n4[] = {"p", NULL};
+  static const gint8 d4[] = {1};
+  ZcScoreLayout layout = {1, n4, d4};
+  char *bench[] = {"acc", NULL};
+  GError *err = NULL;
+  ZcCorrTable *skip = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_SKIP, NULL, 0, 0, 0.9, 1, &err);
+  ZcCorrTable *last = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_LAST, NULL, 0, 0, 0.9, 1, &err);
+  assert_non_null(skip);
+  assert_non_null(last);
+  assert_float_equal(zc_corr_cell(skip, 0, 0, 0)->estimate, 0.5, 1e-12);
+  assert_int_equal(zc_corr_cell(skip, 0, 0, 0)->n_used, 3);
+  assert_float_equal(zc_corr_cell(last, 0, 0, 0)->estimate, 0.6, 1e-12);
+  assert_int_equal(zc_corr_cell(last, 0, 0, 0)->n_used, 4);
+  assert_int_equal(zc_corr_cell(last, 0, 0, 0)->n_skipped, 0);
+  /* Pearson needs values: it leaves the NaN out under either policy */
+  assert_int_equal(zc_corr_cell(last, 0, 0, 2)->n_used, 3);
+  assert_float_equal(zc_corr_cell(last, 0, 0, 2)->estimate, zc_corr_cell(skip, 0, 0, 2)->estimate, 0);
+
+  char *dir = g_dir_make_tmp("zctest-nanpolicy-XXXXXX", NULL);
+  char *json = g_build_filename(dir, "c.json", NULL), *md = g_build_filename(dir, "report.md", NULL);
+  const char *tables[] = {"t.csv"}, *hashes[] = {"abc"}, *metrics[] = {"acc"};
+  ZcReportInfo info = {.pipeline = "p.cfg", .space = "toy {}", .proxies = "p", .n_archs = 4, .n_candidates = 4,
+                       .data_spec = "", .data_hash = "none", .n_bench = 1, .bench_tables = tables,
+                       .bench_hashes = hashes, .bench_metrics = metrics};
+  assert_true(zc_report_correlations_json(json, last, &info, &err));
+  assert_true(zc_report_markdown(md, last, &info, &err));
+  char *text = NULL;
+  assert_true(g_file_get_contents(json, &text, NULL, NULL));
+  assert_non_null(strstr(text, "\"nan_policy\" : \"last\""));
+  g_free(text);
+  assert_true(g_file_get_contents(md, &text, NULL, NULL));
+  assert_non_null(strstr(text, "- NaN scores: last "));
+  assert_non_null(strstr(text, "| p | acc | 4 | 0.600 |"));
+  g_free(text);
+  g_unlink(json), g_unlink(md), g_rmdir(dir);
+  g_free(json), g_free(md), g_free(dir);
+  zc_corr_table_free(skip);
+  zc_corr_table_free(last);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_direction_and_nan),
     cmocka_unit_test(test_writers),
+    cmocka_unit_test(test_nan_policy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
