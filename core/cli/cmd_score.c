@@ -34,7 +34,8 @@ int zc_cmd_score(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL;
   char **arch = NULL;
-  gint64 batch = -1, seed = 0;   /* -1: not given */
+  char *batch_text = NULL;   /* read as text: no number may stand for "not given" */
+  gint64 batch = 0, seed = 0;   /* batch 0: not given */
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"arch", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &arch, "An architecture (repeatable)", "STR"},
@@ -42,7 +43,7 @@ int zc_cmd_score(int argc, char **argv) {
      "Architectures, one per line, or CSV with an 'arch' or 'arch_str' column", "FILE"},
     {"proxy", 'p', 0, G_OPTION_ARG_STRING, &proxies, "Proxies to compute", "P[,P...]"},
     {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Input data, e.g. cifar10:PATH (see docs/data.md)", "SPEC"},
-    {"batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Batch size (default 64)", "N"},
+    {"batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Batch size (default 64)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Run seed (default 0)", "N"},
     {NULL},
   };
@@ -58,7 +59,7 @@ int zc_cmd_score(int argc, char **argv) {
   else if (argc > 1) status = zc_cli_usage("score", "unexpected argument '%s'", argv[1]);
   else if ((arch != NULL) == (arch_file != NULL)) status = zc_cli_usage("score", "give --arch or --arch-file");
   else if (!proxies || !*proxies) status = zc_cli_usage("score", "give --proxy P[,P...]");
-  else if (batch != -1 && batch < 1) status = zc_cli_usage("score", "--batch must be at least 1");
+  else if (batch_text) status = zc_cli_int_option("score", "--batch", batch_text, 1, G_MAXINT64, &batch);
 
   GError *err = NULL;
   ZcRegistry *reg = NULL;
@@ -144,6 +145,7 @@ int zc_cmd_score(int argc, char **argv) {
   g_free(proxies);
   g_free(data);
   g_strfreev(arch);
+  g_free(batch_text);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

@@ -136,11 +136,52 @@ static void test_plugins_and_run(void **state) {
   CLEAR();
 }
 
+
+/* No value of an option may double as "not given": --batch -1 was the default 64,
+ * --index -1 and --sample 0 were ignored, --jobs 0 took the pipeline's jobs; and a
+ * 64-bit count must not be cut to 32 bits. */
+static void test_no_value_means_unset(void **state) {
+  char *out = NULL, *err = NULL;
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch=-1"), 2);
+  assert_true(strstr(err, "zcnas score: --batch: ") && strstr(err, "-1"));
+  assert_string_equal(out, "");
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch", "x"), 2);
+  assert_true(strstr(err, "zcnas score: --batch: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch", "4294967312"), 2);
+  assert_true(strstr(err, "'batch': 4294967312 is out of range [1, 4096]") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--arch", A6111, "--index=-1"), 2);
+  assert_true(strstr(err, "give exactly one of") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--index=-1"), 2);
+  assert_true(strstr(err, "zcnas arch: --index: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--arch", A6111, "--sample", "0"), 2);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--sample", "0"), 2);
+  assert_true(strstr(err, "zcnas arch: --sample: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_run, "run", "a.cfg", "--jobs", "0"), 2);
+  assert_true(strstr(err, "zcnas run: --jobs: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_layerstats, "layerstats", "--space", "nb201", "--count", "4294967297"), 2);
+  assert_true(strstr(err, "--count") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_layerstats, "layerstats", "--space", "nb201", "--count", "1", "--batch", "4294967360"), 2);
+  assert_true(strstr(err, "--batch") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_run, "run", g_get_tmp_dir()), 2);
+  assert_true(strstr(err, ": is a directory, not a pipeline file") != NULL);
+  CLEAR();
+}
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_arch),
     cmocka_unit_test(test_score),
     cmocka_unit_test(test_plugins_and_run),
+    cmocka_unit_test(test_no_value_means_unset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
