@@ -176,12 +176,35 @@ static void test_no_value_means_unset(void **state) {
   assert_true(strstr(err, ": is a directory, not a pipeline file") != NULL);
   CLEAR();
 }
+
+/* An architecture file saved with a UTF-8 byte order mark and CRLF line ends, as plain
+ * lines and as CSV whose first column is the architecture. */
+static void test_arch_file_bom(void **state) {
+  char *out = NULL, *err = NULL;
+  char *f;
+  int fd = g_file_open_tmp("zcarchs-XXXXXX", &f, NULL);
+  close(fd);
+  char *want = g_strdup_printf("arch,params\n%s,1.073466\n", A6111);
+  for (int csv = 0; csv < 2; csv++) {
+    char *text = csv ? g_strdup_printf("\xEF\xBB\xBF" "arch,index\r\n%s,6111\r\n", A6111)
+                     : g_strdup_printf("\xEF\xBB\xBF%s\r\n", A6111);
+    g_file_set_contents(f, text, -1, NULL);
+    g_free(text);
+    assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch-file", f, "--proxy", "params"), 0);
+    assert_string_equal(out, want);
+    CLEAR();
+  }
+  g_free(want);
+  g_unlink(f);
+  g_free(f);
+}
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_arch),
     cmocka_unit_test(test_score),
     cmocka_unit_test(test_plugins_and_run),
     cmocka_unit_test(test_no_value_means_unset),
+    cmocka_unit_test(test_arch_file_bom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
