@@ -433,7 +433,8 @@ void zc_options_describe(const ZcOption *schema, GString *out, const char *inden
   for (const ZcOption *o = schema; o && o->name; o++) {
     g_string_append_printf(out, "%s%-16s %s", indent, o->name, o->help ? o->help : "");
     if (o->type == ZC_OPT_CHOICE) g_string_append_printf(out, " (%s)", o->choices);
-    if (has_range(o)) g_string_append_printf(out, " [%g..%g]", o->min, o->max);
+    if (has_range(o) && o->type == ZC_OPT_FLOAT) g_string_append_printf(out, " [%g..%g]", o->min, o->max);
+    else if (has_range(o)) g_string_append_printf(out, " [%.0f..%.0f]", o->min, o->max);   /* 1000000000, not 1e+09 */
     g_string_append_printf(out, " default: %s\n", o->def ? o->def : "(required)");
   }
 }
