@@ -13,7 +13,6 @@
  * holding any of  " ; [ ] ( ) { }  is refused: it is most likely a pasted pipeline line. */
 typedef struct {
   int type;   /* CONFIG_TYPE_BOOL, _INT64, _FLOAT or _STRING */
-  gboolean bare;
   gboolean b;
   gint64 i;
   double f;
@@ -45,7 +44,6 @@ static gboolean parse_scalar(const char *path, const char *text, Scalar *v, GErr
     g_free(inner);
     return TRUE;
   }
-  v->s = g_strdup(text);
   char *end = NULL;
   if (!g_ascii_strcasecmp(text, "true") || !g_ascii_strcasecmp(text, "false")) {
     v->type = CONFIG_TYPE_BOOL;
@@ -69,8 +67,8 @@ static gboolean parse_scalar(const char *path, const char *text, Scalar *v, GErr
     return FALSE;
   } else {
     v->type = CONFIG_TYPE_STRING;
-    v->bare = TRUE;
   }
+  v->s = g_strdup(text);   /* the text as written */
   return TRUE;
 }
 
