@@ -126,7 +126,15 @@ static gboolean store_items(config_setting_t *s, const char *inner, const char *
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' has an empty item", path, inner);
       ok = FALSE;
     } else if ((ok = parse_scalar(path, *it, &v, error))) {
-      config_setting_t *e = config_setting_add(s, NULL, v.type);
+      int et = v.type;
+      if (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) > 0) {
+        /* an array holds one type (libconfig does not check it); an integer joins numbers */
+        int first = config_setting_type(config_setting_get_elem(s, 0));
+        if (first == CONFIG_TYPE_FLOAT && et == CONFIG_TYPE_INT64) et = first;
+        if (first == CONFIG_TYPE_INT && et == CONFIG_TYPE_INT64) et = first;
+        if (et != first) et = CONFIG_TYPE_NONE;
+      }
+      config_setting_t *e = et == CONFIG_TYPE_NONE ? NULL : config_setting_add(s, NULL, et);
       if (!e)
         g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: mixed types in an array", path);
       ok = e && store(e, &v, *it, path, error);

@@ -179,7 +179,7 @@ static void expect_set_error(ZcPipeline *p, const char *assignment, const char *
 /* VALUE is a scalar (true/false, integer, number, "string" or a bare word) or a
  * [list] / (list) of scalars; anything else is an error, not a strange string. */
 static void test_set_value_rule(void **state) {
-  char *f = write("rule.cfg", "proxies = ( \"params\" );\noutput = { dir = \"out\"; level = 0.9; };\n");
+  char *f = write("rule.cfg", "proxies = ( \"params\" );\noutput = { dir = \"out\"; level = 0.9; w = [0.5, 1.5]; };\n");
   GError *err = NULL;
   ZcPipeline *p = zc_pipeline_load(f, NULL, &err);
   assert_non_null(p);
@@ -209,6 +209,9 @@ static void test_set_value_rule(void **state) {
   assert_int_equal(config_setting_get_int64_elem(px, 2), 3);
   assert_true(zc_pipeline_set(p, "proxies=nwot,snip", &err));   /* a list also takes a,b */
   assert_int_equal(config_setting_length(px), 2);
+  assert_true(zc_pipeline_set(p, "output.w=[0.25, 2]", &err));   /* an integer in an array of numbers */
+  assert_true(config_setting_get_float_elem(zc_pipeline_lookup(p, "output.w"), 1) == 2.0);
+  expect_set_error(p, "output.w=[true, 2]", "mixed types in an array");
   /* a new setting takes the type of its value; a bare word that is no number is a string */
   assert_true(zc_pipeline_set(p, "data.spec=gaussian:3x8x8", &err));
   assert_int_equal(config_setting_type(zc_pipeline_lookup(p, "data.spec")), CONFIG_TYPE_STRING);
