@@ -118,9 +118,43 @@ gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error) 
   return ok;
 }
 
+/* libconfig 1.5 ends the whole process on an @include of a directory ("input in flex
+ * scanner failed") and names no file when one is missing: look at each @include (of
+ * `text`, read from `file`) before libconfig does.  It opens them in `dir`. */
+static gboolean check_includes(const char *file, const char *text, const char *dir, int depth, GError **error) {
+  char **lines = g_strsplit(text, "\n", -1);
+  gboolean ok = TRUE;
+  for (guint k = 0; ok && lines[k]; k++) {
+    const char *l = lines[k] + strspn(lines[k], " \t");
+    if (!g_str_has_prefix(l, "@include")) continue;
+    l += strlen("@include");
+    l += strspn(l, " \t");
+    const char *q = *l == '"' ? strchr(l + 1, '"') : NULL;
+    if (!q) continue;   /* a syntax error: libconfig's message names the line */
+    char *name = g_strndup(l + 1, (gsize)(q - l - 1));
+    char *path = dir ? g_build_filename(dir, name, NULL) : g_strdup(name);
+    char *sub = NULL;
+    const char *why = NULL;
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) why = "no such file";
+    else if (g_file_test(path, G_FILE_TEST_IS_DIR)) why = "is a directory";
+    else if (!g_file_get_contents(path, &sub, NULL, NULL)) why = "cannot read it";
+    if (why) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s:%u: @include \"%s\": %s", file, k + 1, name, why);
+      ok = FALSE;
+    } else if (depth < 10) {   /* libconfig's own limit of nested includes */
+      ok = check_includes(name, sub, dir, depth + 1, error);
+    }
+    g_free(sub);
+    g_free(path);
+    g_free(name);
+  }
+  g_strfreev(lines);
+  return ok;
+}
+
 /* A pipeline file argument that is missing, a directory, unreadable or empty gets a
- * message that says which. */
-static gboolean check_file(const char *file, GError **error) {
+ * message that says which; so does an @include of such a file. */
+static gboolean check_file(const char *file, const char *dir, GError **error) {
   const char *why = NULL;
   char *text = NULL;
   gsize n = 0;
@@ -132,8 +166,11 @@ static gboolean check_file(const char *file, GError **error) {
                 err->code == G_FILE_ERROR_ACCES ? g_strerror(EACCES) : err->message);
     g_error_free(err);
     return FALSE;
-  } else if (!*g_strstrip(text)) {
+  } else if (!text[strspn(text, " \t\r\n")]) {
     why = "the pipeline file is empty";
+  } else if (!check_includes(file, text, dir, 1, error)) {
+    g_free(text);
+    return FALSE;
   }
   g_free(text);
   if (why) g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: %s", file, why);
@@ -148,7 +185,7 @@ ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError *
     char *dir = g_path_get_dirname(file);
     config_set_include_dir(&p->cfg, dir);
     g_free(dir);
-    if (!check_file(file, error)) {
+    if (!check_file(file, config_get_include_dir(&p->cfg), error)) {
       zc_pipeline_free(p);
       return NULL;
     }
