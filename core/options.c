@@ -70,8 +70,22 @@ static gboolean fail(GError **error, const char *origin, const char *where, cons
 
 static gboolean range_check(const ZcOption *o, double x, const char *origin, const char *where,
                             GError **error) {
+  /* NaN compares false with everything: refuse it (and Inf) before the range */
+  if (!isfinite(x)) return fail(error, origin, where, o->name, "%g is not a finite number", x);
   if (has_range(o) && (x < o->min || x > o->max))
     return fail(error, origin, where, o->name, "%g is out of range [%g, %g]", x, o->min, o->max);
+  return TRUE;
+}
+
+/* Integers are compared as integers: a double holds only 53 bits. */
+static gboolean int_range_check(const ZcOption *o, gint64 x, const char *origin, const char *where,
+                                GError **error) {
+  if (!has_range(o)) return TRUE;
+  gint64 lo = o->min <= -9223372036854775808.0 ? G_MININT64 : (gint64)ceil(o->min);
+  gint64 hi = o->max >= 9223372036854775808.0 ? G_MAXINT64 : (gint64)floor(o->max);
+  if (x < lo || x > hi)
+    return fail(error, origin, where, o->name,
+                "%" G_GINT64_FORMAT " is out of range [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]", x, lo, hi);
   return TRUE;
 }
 
@@ -84,10 +98,12 @@ static gboolean parse_text(const ZcOption *o, const char *text, Value *v, const 
   case ZC_OPT_INT: {
     errno = 0;
     long long x = strtoll(text, &end, 10);
+    if (errno == ERANGE)
+      return fail(error, origin, where, o->name, "%s is out of range of a 64-bit integer", text);
     if (errno || end == text || *end)
       return fail(error, origin, where, o->name, "'%s' is not %s", text, type_name(o->type));
     v->i = x;
-    return range_check(o, (double)x, origin, where, error);
+    return int_range_check(o, x, origin, where, error);
   }
   case ZC_OPT_FLOAT: {
     errno = 0;
@@ -122,9 +138,11 @@ static gboolean parse_text(const ZcOption *o, const char *text, Value *v, const 
       if (!*t) continue;
       errno = 0;
       long long x = strtoll(t, &end, 10);
-      if (errno || end == t || *end)
+      if (errno == ERANGE)
+        ok = fail(error, origin, where, o->name, "%s is out of range of a 64-bit integer", t);
+      else if (errno || end == t || *end)
         ok = fail(error, origin, where, o->name, "'%s' is not %s", text, type_name(o->type));
-      else if ((ok = range_check(o, (double)x, origin, where, error))) {
+      else if ((ok = int_range_check(o, x, origin, where, error))) {
         gint64 y = x;
         g_array_append_val(v->list, y);
       }
@@ -167,11 +185,12 @@ static gboolean parse_setting(const ZcOption *o, const config_setting_t *s, Valu
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
       return fail(error, origin, where, o->name, "expected %s", type_name(o->type));
     v->i = config_setting_get_int64(s);
-    return range_check(o, (double)v->i, origin, where, error);
+    return int_range_check(o, v->i, origin, where, error);
   case ZC_OPT_FLOAT:
     if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) v->f = (double)config_setting_get_int64(s);
     else if (t == CONFIG_TYPE_FLOAT) v->f = config_setting_get_float(s);
     else return fail(error, origin, where, o->name, "expected %s", type_name(o->type));
+    if (!isfinite(v->f)) return fail(error, origin, where, o->name, "%g is not a finite number", v->f);
     return range_check(o, v->f, origin, where, error);
   case ZC_OPT_BOOL:
     if (t != CONFIG_TYPE_BOOL) return fail(error, origin, where, o->name, "expected %s", type_name(o->type));
@@ -187,7 +206,7 @@ static gboolean parse_setting(const ZcOption *o, const config_setting_t *s, Valu
     if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
       gint64 x = config_setting_get_int64(s);
       g_array_append_val(v->list, x);
-      return range_check(o, (double)x, origin, where, error);
+      return int_range_check(o, x, origin, where, error);
     }
     if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
       return fail(error, origin, where, o->name, "expected %s", type_name(o->type));
@@ -197,7 +216,7 @@ static gboolean parse_setting(const ZcOption *o, const config_setting_t *s, Valu
       if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64)
         return fail(error, origin, where, o->name, "expected %s", type_name(o->type));
       gint64 x = config_setting_get_int64(e);
-      if (!range_check(o, (double)x, origin, where, error)) return FALSE;
+      if (!int_range_check(o, x, origin, where, error)) return FALSE;
       g_array_append_val(v->list, x);
     }
     return TRUE;
@@ -414,7 +433,8 @@ void zc_options_describe(const ZcOption *schema, GString *out, const char *inden
   for (const ZcOption *o = schema; o && o->name; o++) {
     g_string_append_printf(out, "%s%-16s %s", indent, o->name, o->help ? o->help : "");
     if (o->type == ZC_OPT_CHOICE) g_string_append_printf(out, " (%s)", o->choices);
-    if (has_range(o)) g_string_append_printf(out, " [%g..%g]", o->min, o->max);
+    if (has_range(o) && o->type == ZC_OPT_FLOAT) g_string_append_printf(out, " [%g..%g]", o->min, o->max);
+    else if (has_range(o)) g_string_append_printf(out, " [%.0f..%.0f]", o->min, o->max);   /* 1000000000, not 1e+09 */
     g_string_append_printf(out, " default: %s\n", o->def ? o->def : "(required)");
   }
 }

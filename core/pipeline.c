@@ -7,6 +7,8 @@
 #include <zcnas/error.h>
 #include <zcnas/options.h>
 #include <zcnas/pipeline.h>
+#include "pipeline_ints.h"
+#include "pipeline_set.h"
 
 struct ZcPipeline {
   config_t cfg;
@@ -65,55 +67,6 @@ static gboolean check_top_level(ZcPipeline *p, GError **error) {
   return TRUE;
 }
 
-static int infer_type(const char *v) {
-  char *end;
-  if (!strcmp(v, "true") || !strcmp(v, "false")) return CONFIG_TYPE_BOOL;
-  errno = 0;
-  (void)strtoll(v, &end, 10);
-  if (*v && !*end && !errno) return CONFIG_TYPE_INT64;
-  (void)g_ascii_strtod(v, &end);
-  if (*v && !*end) return CONFIG_TYPE_FLOAT;
-  return CONFIG_TYPE_STRING;
-}
-
-static gboolean set_scalar(config_setting_t *s, int type, const char *v, const char *path,
-                           GError **error) {
-  char *end = NULL;
-  switch (type) {
-  case CONFIG_TYPE_BOOL:
-    if (strcmp(v, "true") && strcmp(v, "false")) break;
-    config_setting_set_bool(s, !strcmp(v, "true"));
-    return TRUE;
-  case CONFIG_TYPE_INT:
-  case CONFIG_TYPE_INT64: {
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (!*v || *end || errno) break;
-    if (type == CONFIG_TYPE_INT) config_setting_set_int(s, (int)x);
-    else config_setting_set_int64(s, x);
-    return TRUE;
-  }
-  case CONFIG_TYPE_FLOAT: {
-    double x = g_ascii_strtod(v, &end);
-    if (!*v || *end) break;
-    config_setting_set_float(s, x);
-    return TRUE;
-  }
-  case CONFIG_TYPE_STRING:
-    config_setting_set_string(s, v);
-    return TRUE;
-  }
-  g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' does not fit the type of this setting",
-              path, v);
-  return FALSE;
-}
-
-static char *unquote(const char *v) {
-  gsize n = strlen(v);
-  if (n >= 2 && v[0] == '"' && v[n - 1] == '"') return g_strndup(v + 1, n - 2);
-  return g_strdup(v);
-}
-
 gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error) {
   const char *eq = strchr(assignment, '=');
   if (!eq || eq == assignment) {
@@ -121,7 +74,7 @@ gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error) 
     return FALSE;
   }
   char *path = g_strndup(assignment, (gsize)(eq - assignment));
-  const char *raw = eq + 1;
+  char *raw = g_strstrip(g_strdup(eq + 1));
   char **parts = g_strsplit(path, ".", -1);
   config_setting_t *s = config_root_setting(&p->cfg);
   gboolean ok = TRUE;
@@ -135,59 +88,93 @@ gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error) 
       break;
     }
     config_setting_t *child = config_setting_get_member(s, parts[i]);
+    if (!child && last) {
+      ok = zc_pipeline_set_value(s, parts[i], NULL, raw, path, error);
+      s = NULL;
+      break;
+    }
+    if (!child) child = config_setting_add(s, parts[i], CONFIG_TYPE_GROUP);
     if (!child) {
-      int type = CONFIG_TYPE_GROUP;
-      if (last) {
-        char *v = unquote(raw);
-        type = raw[0] == '[' ? CONFIG_TYPE_LIST : raw[0] == '"' ? CONFIG_TYPE_STRING : infer_type(v);
-        g_free(v);
-      }
-      child = config_setting_add(s, parts[i], type);
-      if (!child) {
-        g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is not a valid setting name", path,
-                    parts[i]);
-        ok = FALSE;
-        break;
-      }
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is not a valid setting name", path,
+                  parts[i]);
+      ok = FALSE;
+      break;
     }
     s = child;
   }
-  if (ok) {
-    int type = config_setting_type(s);
-    if (type == CONFIG_TYPE_GROUP) {
+  if (ok && s) {
+    if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: '%s' is a group; set one of its members",
                   path, path);
       ok = FALSE;
-    } else if (type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY) {
-      /* a list of scalars: "[a, b]" or "a,b" */
-      while (config_setting_length(s) > 0) config_setting_remove_elem(s, 0);
-      char *tmp = g_strdup(raw);
-      g_strdelimit(tmp, "[]", ' ');
-      char **items = g_strsplit(tmp, ",", -1);
-      g_free(tmp);
-      for (char **it = items; ok && *it; it++) {
-        char *v = unquote(g_strstrip(*it));
-        if (*v) {
-          int et = infer_type(v);
-          if (type == CONFIG_TYPE_ARRAY && config_setting_length(s) > 0)
-            et = config_setting_type(config_setting_get_elem(s, 0));
-          config_setting_t *e = config_setting_add(s, NULL, et);
-          ok = e && set_scalar(e, et, v, path, error);
-          if (!e)
-            g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "--set %s: mixed types in an array", path);
-        }
-        g_free(v);
-      }
-      g_strfreev(items);
     } else {
-      char *v = unquote(raw);
-      ok = set_scalar(s, type, v, path, error);
-      g_free(v);
+      ok = zc_pipeline_set_value(NULL, NULL, s, raw, path, error);
+      s->line = 0;   /* messages about the value now name --set PATH, not the file */
     }
   }
   g_strfreev(parts);
+  g_free(raw);
   g_free(path);
   return ok;
+}
+
+/* libconfig 1.5 ends the whole process on an @include of a directory ("input in flex
+ * scanner failed") and names no file when one is missing: look at each @include (of
+ * `text`, read from `file`) before libconfig does.  It opens them in `dir`. */
+static gboolean check_includes(const char *file, const char *text, const char *dir, int depth, GError **error) {
+  char **lines = g_strsplit(text, "\n", -1);
+  gboolean ok = TRUE;
+  for (guint k = 0; ok && lines[k]; k++) {
+    const char *l = lines[k] + strspn(lines[k], " \t");
+    if (!g_str_has_prefix(l, "@include")) continue;
+    l += strlen("@include");
+    l += strspn(l, " \t");
+    const char *q = *l == '"' ? strchr(l + 1, '"') : NULL;
+    if (!q) continue;   /* a syntax error: libconfig's message names the line */
+    char *name = g_strndup(l + 1, (gsize)(q - l - 1));
+    char *path = dir ? g_build_filename(dir, name, NULL) : g_strdup(name);
+    char *sub = NULL;
+    const char *why = NULL;
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) why = "no such file";
+    else if (g_file_test(path, G_FILE_TEST_IS_DIR)) why = "is a directory";
+    else if (!g_file_get_contents(path, &sub, NULL, NULL)) why = "cannot read it";
+    if (why) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s:%u: @include \"%s\": %s", file, k + 1, name, why);
+      ok = FALSE;
+    } else if (depth < 10) {   /* libconfig's own limit of nested includes */
+      ok = check_includes(name, sub, dir, depth + 1, error);
+    }
+    g_free(sub);
+    g_free(path);
+    g_free(name);
+  }
+  g_strfreev(lines);
+  return ok;
+}
+
+/* A pipeline file argument that is missing, a directory, unreadable or empty gets a
+ * message that says which; so does an @include of such a file. */
+static gboolean check_file(const char *file, const char *dir, GError **error) {
+  const char *why = NULL;
+  char *text = NULL;
+  gsize n = 0;
+  GError *err = NULL;
+  if (!g_file_test(file, G_FILE_TEST_EXISTS)) why = "no such pipeline file";
+  else if (g_file_test(file, G_FILE_TEST_IS_DIR)) why = "is a directory, not a pipeline file";
+  else if (!g_file_get_contents(file, &text, &n, &err)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: cannot read the pipeline file: %s", file,
+                err->code == G_FILE_ERROR_ACCES ? g_strerror(EACCES) : err->message);
+    g_error_free(err);
+    return FALSE;
+  } else if (!text[strspn(text, " \t\r\n")]) {
+    why = "the pipeline file is empty";
+  } else if (!check_includes(file, text, dir, 1, error)) {
+    g_free(text);
+    return FALSE;
+  }
+  g_free(text);
+  if (why) g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: %s", file, why);
+  return why == NULL;
 }
 
 ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError **error) {
@@ -198,8 +185,7 @@ ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError *
     char *dir = g_path_get_dirname(file);
     config_set_include_dir(&p->cfg, dir);
     g_free(dir);
-    if (!g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: no such pipeline file", file);
+    if (!check_file(file, config_get_include_dir(&p->cfg), error)) {
       zc_pipeline_free(p);
       return NULL;
     }
@@ -207,6 +193,10 @@ ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError *
       const char *efile = config_error_file(&p->cfg);
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s:%d: %s", efile ? efile : file,
                   config_error_line(&p->cfg), config_error_text(&p->cfg));
+      zc_pipeline_free(p);
+      return NULL;
+    }
+    if (!zc_pipeline_fix_ints(&p->cfg, error)) {
       zc_pipeline_free(p);
       return NULL;
     }

@@ -154,6 +154,14 @@ static gssize find_column(GPtrArray *header, const char *name) {
   return -1;
 }
 
+/* A second column named `name` after column `first`, or -1: a table must not silently
+ * read one of two same-named columns. */
+static gssize second_column(GPtrArray *header, const char *name, gssize first) {
+  for (guint i = (guint)first + 1; i < header->len; i++)
+    if (strcmp(g_ptr_array_index(header, i), name) == 0) return (gssize)i;
+  return -1;
+}
+
 static gchar *column_list(GPtrArray *header) {
   GString *s = g_string_new(NULL);
   for (guint i = 0; i < header->len; i++)
@@ -218,6 +226,16 @@ ZcTable *zc_table_load(const char *path, const char *key_column, const char *con
     goto out;
   }
   g_string_free(unknown, TRUE);
+  for (gsize j = 0; j <= n_metrics; j++) {
+    const char *name = j < n_metrics ? metric_columns[j] : key_column;
+    gssize first = j < n_metrics ? midx[j] : kidx, second = second_column(header, name, first);
+    if (second >= 0) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                  "%s:%" G_GSIZE_FORMAT ": column '%s' appears twice, as column %" G_GSSIZE_FORMAT " and column %" G_GSSIZE_FORMAT,
+                  path, hline, name, first + 1, second + 1);
+      goto out;
+    }
+  }
 
   t = g_new0(ZcTable, 1);
   table_init(t, path);

@@ -10,7 +10,10 @@ GPtrArray *zc_cli_read_archs(ZcSpace *space, const char *file, GError **error) {
   char *text = NULL;
   if (!g_file_get_contents(file, &text, NULL, error)) return NULL;
   GPtrArray *archs = g_ptr_array_new_with_free_func(NULL);
-  char **lines = g_strsplit(text, "\n", -1);
+  /* a UTF-8 byte order mark (as some editors write) is not part of the first line; a
+   * CRLF line end loses its CR to g_strstrip() below */
+  const char *start = g_str_has_prefix(text, "\xEF\xBB\xBF") ? text + 3 : text;
+  char **lines = g_strsplit(start, "\n", -1);
   g_free(text);
   int column = -1;   /* CSV column of the architecture, -1: whole line */
   gboolean ok = TRUE;

@@ -25,6 +25,11 @@ gboolean zc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Print "zcnas: MESSAGE" and return `status`. */
 int zc_cli_fail(int status, const GError *error);
 int zc_cli_usage(const char *command, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Read the integer VALUE of option `name` ("--batch") into `out`, in [min, max].  Options whose
+ * absence matters are read as strings so that no value doubles as "not given".
+ * ZC_EXIT_OK, or ZC_EXIT_USAGE after a usage message. */
+int zc_cli_int_option(const char *command, const char *name, const char *value, gint64 min, gint64 max,
+                      gint64 *out);
 /* Exit status that fits an error: 2 for configuration and parse errors, else 1. */
 int zc_cli_status_for(const GError *error);
 

@@ -26,13 +26,14 @@ static gboolean print_row(ZcSpace *space, const ZcArch *a, GString *line, GError
 int zc_cmd_arch(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *arch = NULL;
-  gint64 index = -1, sample = 0, seed = 0;
+  char *index_text = NULL, *sample_text = NULL;   /* as text: no number may stand for "not given" */
+  gint64 index = 0, sample = 0, seed = 0;
   gboolean all = FALSE;
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "One architecture, in the space's text form", "STR"},
-    {"index", 'i', 0, G_OPTION_ARG_INT64, &index, "One architecture by its benchmark index", "N"},
-    {"sample", 0, 0, G_OPTION_ARG_INT64, &sample, "N random architectures (with --seed)", "N"},
+    {"index", 'i', 0, G_OPTION_ARG_STRING, &index_text, "One architecture by its benchmark index", "N"},
+    {"sample", 0, 0, G_OPTION_ARG_STRING, &sample_text, "N random architectures (with --seed)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for --sample (default 0)", "S"},
     {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Every architecture of an enumerable space, in index order", NULL},
     {NULL},
@@ -45,11 +46,12 @@ int zc_cmd_arch(int argc, char **argv) {
   int status = ZC_EXIT_OK;
   int modes = 0;
   if (!zc_cli_parse(ctx, &argc, &argv)) status = ZC_EXIT_USAGE;
-  modes = (arch != NULL) + (index >= 0) + (sample != 0) + (all != 0);
+  modes = (arch != NULL) + (index_text != NULL) + (sample_text != NULL) + (all != 0);
   if (status == ZC_EXIT_OK) {
     if (argc > 1) status = zc_cli_usage("arch", "unexpected argument '%s'", argv[1]);
     else if (modes != 1) status = zc_cli_usage("arch", "give exactly one of --arch, --index, --sample or --all");
-    else if (sample < 0) status = zc_cli_usage("arch", "--sample must be positive");
+    else if (index_text) status = zc_cli_int_option("arch", "--index", index_text, 0, G_MAXINT64, &index);
+    else if (sample_text) status = zc_cli_int_option("arch", "--sample", sample_text, 1, G_MAXINT64, &sample);
   }
   GError *err = NULL;
   ZcRegistry *reg = NULL;
@@ -67,7 +69,7 @@ int zc_cmd_arch(int argc, char **argv) {
       ZcArch *a = zc_space_parse(space, arch, &err);
       if (!a || !print_row(space, a, line, &err)) status = zc_cli_fail(zc_cli_status_for(err), err);
       zc_space_arch_free(space, a);
-    } else if (index >= 0) {
+    } else if (index_text) {
       ZcArch *a = zc_space_from_index(space, (guint64)index, &err);
       if (!a || !print_row(space, a, line, &err)) status = zc_cli_fail(zc_cli_status_for(err), err);
       zc_space_arch_free(space, a);
@@ -100,6 +102,8 @@ int zc_cmd_arch(int argc, char **argv) {
   zc_registry_free(reg);
   g_free(space_name);
   g_free(arch);
+  g_free(index_text);
+  g_free(sample_text);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

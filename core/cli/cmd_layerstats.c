@@ -30,8 +30,9 @@ int zc_cmd_layerstats(int argc, char **argv) {
   if (!zc_cli_parse(ctx, &argc, &argv)) status = ZC_EXIT_USAGE;
   else if (argc > 1) status = zc_cli_usage("layerstats", "unexpected argument '%s'", argv[1]);
   else if (!space_name) status = zc_cli_usage("layerstats", "give --space");
-  else if (count < 1) status = zc_cli_usage("layerstats", "give --count N (N >= 1)");
+  else if (count < 1 || count > G_MAXUINT) status = zc_cli_usage("layerstats", "give --count N (1 <= N <= %u)", G_MAXUINT);
   else if (subbatches < 0 || subbatches == 1 || subbatches > 64) status = zc_cli_usage("layerstats", "--subbatches must be 0 or 2..64");
+  else if (batch > 4096) status = zc_cli_usage("layerstats", "--batch must be at most 4096");
   else if (batch < 2 || batch < subbatches || (!subbatches && batch > 64))
     status = zc_cli_usage("layerstats", "--batch must be >= --subbatches (and <= 64 with --subbatches 0)");
 

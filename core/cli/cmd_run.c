@@ -19,12 +19,12 @@ static void on_signal(int sig) {
 
 int zc_cmd_run(int argc, char **argv) {
   ZcCliCommon common = {0};
-  char *out = NULL, *cache = NULL;
-  gint jobs = 0;
+  char *out = NULL, *cache = NULL, *jobs_text = NULL;   /* --jobs as text: 0 must not mean "not given" */
+  gint64 jobs = 0;
   gboolean no_cache = FALSE;
   GOptionEntry entries[] = {
     {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write results to DIR (overrides output.dir)", "DIR"},
-    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker count (overrides jobs; results do not depend on it)", "N"},
+    {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text, "Worker count (overrides jobs; results do not depend on it)", "N"},
     {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (overrides cache; default: the user's cache)",
      "FILE"},
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
@@ -42,7 +42,7 @@ int zc_cmd_run(int argc, char **argv) {
   int status = ZC_EXIT_OK;
   if (!zc_cli_parse(ctx, &argc, &argv)) status = ZC_EXIT_USAGE;
   else if (argc != 2) status = zc_cli_usage("run", "give exactly one pipeline file");
-  else if (jobs < 0) status = zc_cli_usage("run", "--jobs must be positive");
+  else if (jobs_text && zc_cli_int_option("run", "--jobs", jobs_text, 1, 1024, &jobs)) status = ZC_EXIT_USAGE;
   else if (no_cache && cache) status = zc_cli_usage("run", "give --cache or --no-cache, not both");
   else if (cache && !*cache) status = zc_cli_usage("run", "--cache needs a file name (--no-cache: no cache)");
   if (status == ZC_EXIT_OK) {
@@ -70,7 +70,7 @@ int zc_cmd_run(int argc, char **argv) {
     }
     g_free(proxies);
     ZcRunSettings st = {.out_dir = out,
-                        .jobs = jobs,
+                        .jobs = (int)jobs,
                         .quiet = common.quiet || zc_run_mpi_rank() > 0,
                         .report = stdout,
                         .cache_path = cache,
@@ -96,6 +96,7 @@ int zc_cmd_run(int argc, char **argv) {
   }
   g_free(out);
   g_free(cache);
+  g_free(jobs_text);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

@@ -35,9 +35,9 @@ int zc_cmd_score(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL, *cache = NULL;
   char **arch = NULL;
-  gint jobs = 0;
+  char *batch_text = NULL, *jobs_text = NULL;   /* read as text: no number may stand for "not given" */
+  gint64 batch = 0, seed = 0, jobs = 0;   /* 0: not given */
   gboolean no_cache = FALSE;
-  gint64 batch = -1, seed = 0;   /* -1: not given */
   GOptionEntry entries[] = {
     {"space", 's', 0, G_OPTION_ARG_STRING, &space_name, "Search space plugin", "NAME"},
     {"arch", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &arch, "An architecture (repeatable)", "STR"},
@@ -46,9 +46,9 @@ int zc_cmd_score(int argc, char **argv) {
     {"proxy", 'p', 0, G_OPTION_ARG_STRING, &proxies,
      "Proxies to compute, each with options if wanted: lswag:subbatches=0,pattern_samples=0,synflow", "P[:K=V,...][,P...]"},
     {"data", 'd', 0, G_OPTION_ARG_STRING, &data, "Input data, e.g. cifar10:PATH (see docs/data.md)", "SPEC"},
-    {"batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Batch size (default 64)", "N"},
+    {"batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Batch size (default 64)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Run seed (default 0)", "N"},
-    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Worker count (default 1; results do not depend on it)", "N"},
+    {"jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text, "Worker count (default 1; results do not depend on it)", "N"},
     {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (default: the user's cache, as zcnas run)",
      "FILE"},
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
@@ -67,8 +67,9 @@ int zc_cmd_score(int argc, char **argv) {
   else if (argc > 1) status = zc_cli_usage("score", "unexpected argument '%s'", argv[1]);
   else if ((arch != NULL) == (arch_file != NULL)) status = zc_cli_usage("score", "give --arch or --arch-file");
   else if (!proxies || !*proxies) status = zc_cli_usage("score", "give --proxy P[,P...]");
-  else if (batch != -1 && batch < 1) status = zc_cli_usage("score", "--batch must be at least 1");
-  else if (jobs < 0) status = zc_cli_usage("score", "--jobs must be positive");
+  else if (batch_text && zc_cli_int_option("score", "--batch", batch_text, 1, G_MAXINT64, &batch))
+    status = ZC_EXIT_USAGE;
+  else if (jobs_text && zc_cli_int_option("score", "--jobs", jobs_text, 1, 1024, &jobs)) status = ZC_EXIT_USAGE;
   else if (no_cache && cache) status = zc_cli_usage("score", "give --cache or --no-cache, not both");
   else if (cache && !*cache) status = zc_cli_usage("score", "--cache needs a file name (--no-cache: no cache)");
   for (char **s = common.sets; status == ZC_EXIT_OK && s && *s; s++)
@@ -103,7 +104,7 @@ int zc_cmd_score(int argc, char **argv) {
     if (archs) {
       genotypes = g_new0(char *, archs->len + 1);
       for (guint i = 0; i < archs->len; i++) genotypes[i] = zc_space_format(space, g_ptr_array_index(archs, i));
-      ZcRunSettings st = {.jobs = jobs, .quiet = common.quiet, .cache_path = cache, .no_cache = no_cache};
+      ZcRunSettings st = {.jobs = (int)jobs, .quiet = common.quiet, .cache_path = cache, .no_cache = no_cache};
       if (!zc_run_score(reg, p, &st, (const char *const *)genotypes, archs->len, &res, &err))
         status = zc_cli_fail(zc_cli_status_for(err), err);
     } else {
@@ -149,6 +150,8 @@ int zc_cmd_score(int argc, char **argv) {
   g_free(data);
   g_free(cache);
   g_strfreev(arch);
+  g_free(batch_text);
+  g_free(jobs_text);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

@@ -87,3 +87,12 @@ ZcSpace *zc_cli_space(const ZcRegistry *reg, const ZcPipeline *p, GError **error
   }
   return zc_setup_space(reg, s, error);
 }
+
+int zc_cli_int_option(const char *command, const char *name, const char *value, gint64 min, gint64 max,
+                      gint64 *out) {
+  GError *err = NULL;
+  if (g_ascii_string_to_signed(value, 10, min, max, out, &err)) return ZC_EXIT_OK;
+  int status = zc_cli_usage(command, "%s: %s", name, err->message);
+  g_error_free(err);
+  return status;
+}

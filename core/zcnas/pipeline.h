@@ -19,9 +19,10 @@ void zc_pipeline_free(ZcPipeline *p);
 const char *zc_pipeline_file(const ZcPipeline *p);   /* NULL for an empty pipeline */
 /* A setting by dotted path ("space", "output.dir"), or NULL. */
 config_setting_t *zc_pipeline_lookup(const ZcPipeline *p, const char *path);
-/* Apply one "path=value" override; creates groups and settings as needed.  A value
- * keeps the type of the setting it replaces; a new one is read as bool, integer,
- * number, [list] or else string. */
+/* Apply one "path=value" override; creates groups and settings as needed.  The value is
+ * true/false, a 64-bit integer, a number, a "string", a bare word (a string without any
+ * of " ; [ ] ( ) { }) or a [list] / (list) of those; anything else is an error.  A value
+ * keeps the type of the setting it replaces; a new setting takes the type of its value. */
 gboolean zc_pipeline_set(ZcPipeline *p, const char *assignment, GError **error);
 
 G_END_DECLS

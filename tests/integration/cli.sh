@@ -50,4 +50,19 @@ grep -q "bad.cfg:2: space 'nb201': 'dataset': 'mnist' is not one of cifar10|cifa
 expect_status 2 "$ZCNAS" frobnicate
 expect_status 2 "$ZCNAS" arch --space nb201 --arch '|nor_conv_3x3~0|+|none~0|'
 grep -q "position 26: expected an operation, found the end of the string" "$T/err" || fail "parse position"
+# a --set value with a stray quote or semicolon, or an unbalanced list, is refused (it
+# used to become a directory named '"DIR";' or a proxy named '[params')
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set "output.dir=\"$T/q\";" --set searcher.budget=2 -q
+grep -q "^zcnas: --set output.dir: \"$T/q\"; is not one string" "$T/err" || fail "stray quote message"
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set 'proxies=[params' -q
+grep -q "^zcnas: --set proxies: '\[params': unbalanced \[ \]" "$T/err" || fail "unbalanced list message"
+# integers beyond 32 bits are not wrapped, beyond 64 bits are an error naming FILE:LINE
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set searcher.budget=4294967298 -q
+grep -q "^zcnas: --set searcher.budget: searcher 'random': 'budget': 4294967298 is out of range \[1, 1000000000\]" "$T/err" \
+  || fail "wide --set message"
+printf 'experiment = "search";\nseed = 99999999999999999999;\n' > "$T/huge.cfg"
+expect_status 2 "$ZCNAS" run "$T/huge.cfg"
+grep -q "huge.cfg:2: 'seed': 99999999999999999999 is out of range of a 64-bit integer" "$T/err" || fail "huge seed message"
+expect_status 2 "$ZCNAS" run "$T"
+grep -q ": is a directory, not a pipeline file" "$T/err" || fail "directory message"
 echo "cli.sh: all checks passed"

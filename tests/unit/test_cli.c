@@ -136,11 +136,75 @@ static void test_plugins_and_run(void **state) {
   CLEAR();
 }
 
+
+/* No value of an option may double as "not given": --batch -1 was the default 64,
+ * --index -1 and --sample 0 were ignored, --jobs 0 took the pipeline's jobs; and a
+ * 64-bit count must not be cut to 32 bits. */
+static void test_no_value_means_unset(void **state) {
+  char *out = NULL, *err = NULL;
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch=-1"), 2);
+  assert_true(strstr(err, "zcnas score: --batch: ") && strstr(err, "-1"));
+  assert_string_equal(out, "");
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch", "x"), 2);
+  assert_true(strstr(err, "zcnas score: --batch: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch", A6111, "--proxy", "params", "--batch", "4294967312"), 2);
+  assert_true(strstr(err, "'batch': 4294967312 is out of range [1, 4096]") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--arch", A6111, "--index=-1"), 2);
+  assert_true(strstr(err, "give exactly one of") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--index=-1"), 2);
+  assert_true(strstr(err, "zcnas arch: --index: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--arch", A6111, "--sample", "0"), 2);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--sample", "0"), 2);
+  assert_true(strstr(err, "zcnas arch: --sample: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_run, "run", "a.cfg", "--jobs", "0"), 2);
+  assert_true(strstr(err, "zcnas run: --jobs: ") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_layerstats, "layerstats", "--space", "nb201", "--count", "4294967297"), 2);
+  assert_true(strstr(err, "--count") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_layerstats, "layerstats", "--space", "nb201", "--count", "1", "--batch", "4294967360"), 2);
+  assert_true(strstr(err, "--batch") != NULL);
+  CLEAR();
+  assert_int_equal(RUN(zc_cmd_run, "run", g_get_tmp_dir()), 2);
+  assert_true(strstr(err, ": is a directory, not a pipeline file") != NULL);
+  CLEAR();
+}
+
+/* An architecture file saved with a UTF-8 byte order mark and CRLF line ends, as plain
+ * lines and as CSV whose first column is the architecture. */
+static void test_arch_file_bom(void **state) {
+  char *out = NULL, *err = NULL;
+  char *f;
+  int fd = g_file_open_tmp("zcarchs-XXXXXX", &f, NULL);
+  close(fd);
+  char *want = g_strdup_printf("arch,params\n%s,1.073466\n", A6111);
+  for (int csv = 0; csv < 2; csv++) {
+    char *text = csv ? g_strdup_printf("\xEF\xBB\xBF" "arch,index\r\n%s,6111\r\n", A6111)
+                     : g_strdup_printf("\xEF\xBB\xBF%s\r\n", A6111);
+    g_file_set_contents(f, text, -1, NULL);
+    g_free(text);
+    assert_int_equal(RUN(zc_cmd_score, "score", "--space", "nb201", "--arch-file", f, "--proxy", "params"), 0);
+    assert_string_equal(out, want);
+    CLEAR();
+  }
+  g_free(want);
+  g_unlink(f);
+  g_free(f);
+}
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_arch),
     cmocka_unit_test(test_score),
     cmocka_unit_test(test_plugins_and_run),
+    cmocka_unit_test(test_no_value_means_unset),
+    cmocka_unit_test(test_arch_file_bom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,11 +126,51 @@ static void test_from_strv_and_canonical(void **state) {
   g_error_free(err);
 }
 
+
+/* NaN compares false with both bounds, so a range check alone lets it through; Inf from
+ * an overflowing literal likewise.  Integers are compared and printed as integers. */
+static void test_non_finite_and_wide(void **state) {
+  expect_error("g = {\n eps = 1e400;\n};\n", 2, "'eps': inf is not a finite number");
+  expect_error("g = {\n batch = 4294967296L;\n};\n", 2, "'batch': 4294967296 is out of range [1, 4096]");
+  static const ZcOption wide[] = {{"seed", ZC_OPT_INT, "0", -1, 4611686018427387904.0, NULL, "s"},
+                                  {"f", ZC_OPT_FLOAT, "0", 0, 0, NULL, "no range"},
+                                  {NULL}};
+  config_t cfg;
+  config_init(&cfg);
+  config_setting_t *g = config_setting_add(config_root_setting(&cfg), "g", CONFIG_TYPE_GROUP);
+  config_setting_t *seed = config_setting_add(g, "seed", CONFIG_TYPE_INT64);
+  config_setting_set_int64(seed, 4611686018427387905LL);   /* 2^62 + 1: a double rounds it to the bound */
+  GError *err = NULL;
+  assert_null(zc_options_resolve(wide, g, "sample", NULL, &err));
+  assert_string_equal(err->message,
+                      "--set g.seed: sample: 'seed': 4611686018427387905 is out of range [-1, 4611686018427387904]");
+  g_clear_error(&err);
+  config_setting_remove(g, "seed");
+  config_setting_t *f = config_setting_add(g, "f", CONFIG_TYPE_FLOAT);
+  for (int k = 0; k < 2; k++) {
+    config_setting_set_float(f, k ? NAN : INFINITY);
+    assert_null(zc_options_resolve(wide, g, "w", NULL, &err));
+    assert_true(strstr(err->message, "'f': ") && strstr(err->message, "is not a finite number"));
+    g_clear_error(&err);
+  }
+  /* a ranged option: NaN used to pass the range check */
+  config_setting_remove(g, "f");
+  config_setting_set_float(config_setting_add(g, "eps", CONFIG_TYPE_FLOAT), NAN);
+  assert_null(zc_options_resolve(schema, g, "proxy 'x'", NULL, &err));
+  assert_true(strstr(err->message, "'eps': nan is not a finite number") != NULL);
+  g_clear_error(&err);
+  const char *kv[] = {"batch=99999999999999999999", NULL};
+  assert_null(zc_options_from_strv(schema, kv, "proxy 'x'", &err));
+  assert_string_equal(err->message, "--set batch: proxy 'x': 'batch': 99999999999999999999 is out of range of a 64-bit integer");
+  g_clear_error(&err);
+  config_destroy(&cfg);
+}
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_defaults),
     cmocka_unit_test(test_values_and_origin),
     cmocka_unit_test(test_errors),
+    cmocka_unit_test(test_non_finite_and_wide),
     cmocka_unit_test(test_required),
     cmocka_unit_test(test_from_strv_and_canonical),
   };

@@ -344,6 +344,31 @@ static void test_canonical_duplicates(void **state) {
   drop(p);
 }
 
+
+/* Two columns of one name: the table used to read the first silently. */
+static void test_duplicate_column(void **state) {
+  gchar *p = temp_csv("\xEF\xBB\xBF" "id,acc,x,acc\r\nr1,1,2,3\r\n");
+  const char *m[] = {"acc", NULL};
+  GError *err = NULL;
+  assert_null(zc_table_load(p, "id", m, NULL, NULL, &err));
+  gchar *want = g_strdup_printf("%s:1: column 'acc' appears twice, as column 2 and column 4", p);
+  assert_string_equal(err->message, want);
+  g_free(want);
+  g_clear_error(&err);
+  const char *x[] = {"x", NULL};
+  gchar *q = temp_csv("id,x,id\nr1,1,r2\n");
+  assert_null(zc_table_load(q, "id", x, NULL, NULL, &err));
+  assert_contains(err->message, ":1: column 'id' appears twice, as column 1 and column 3");
+  g_clear_error(&err);
+  ZcTable *t = zc_table_load(p, "id", x, NULL, NULL, &err);   /* a duplicate the table does not read is no matter */
+  assert_non_null(t);
+  assert_true(zc_table_lookup(t, "r1")[0] == 2);
+  zc_table_free(t);
+  g_unlink(p);
+  g_unlink(q);
+  g_free(p);
+  g_free(q);
+}
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nb201_accuracy),
@@ -356,6 +381,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_columns),
       cmocka_unit_test(test_bad_rows_strict_and_lenient),
       cmocka_unit_test(test_canonical_duplicates),
+      cmocka_unit_test(test_duplicate_column),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
