@@ -298,6 +298,11 @@ gboolean zc_run_set_proxies(const ZcRegistry *reg, ZcPipeline *p, const char *sp
     text[strlen(text) - 1] = '\0';
     memmove(text, text + 1, strlen(text));
   }
+  if (strpbrk(text, "[]")) {   /* what is left of a bracket pair is unbalanced */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "proxies '%s': unbalanced [ ]", spec);
+    g_free(text);
+    return FALSE;
+  }
   char **items = g_strsplit(text, ",", -1);
   config_setting_t *group = NULL;
   const ZcPluginDesc *desc = NULL;

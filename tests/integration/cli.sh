@@ -55,7 +55,7 @@ grep -q "position 26: expected an operation, found the end of the string" "$T/er
 expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set "output.dir=\"$T/q\";" --set searcher.budget=2 -q
 grep -q "^zcnas: --set output.dir: \"$T/q\"; is not one string" "$T/err" || fail "stray quote message"
 expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set 'proxies=[params' -q
-grep -q "^zcnas: --set proxies: '\[params': unbalanced \[ \]" "$T/err" || fail "unbalanced list message"
+grep -q "^zcnas: --set proxies=\[params: proxies '\[params': unbalanced \[ \]" "$T/err" || fail "unbalanced list message"
 # integers beyond 32 bits are not wrapped, beyond 64 bits are an error naming FILE:LINE
 expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set searcher.budget=4294967298 -q
 grep -q "^zcnas: --set searcher.budget: searcher 'random': 'budget': 4294967298 is out of range \[1, 1000000000\]" "$T/err" \
