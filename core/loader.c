@@ -210,13 +210,13 @@ static gboolean check_trust(const char *file, const struct stat *st, GError **er
   char *dir = g_path_get_dirname(file);
   struct stat ds;
   gboolean dir_open = stat(dir, &ds) == 0 && (ds.st_mode & S_IWOTH);
-  if (dir_open) g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "insecure: its directory %s is writable by everyone", dir);
+  if (dir_open) g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "its directory %s is writable by everyone", dir);
   g_free(dir);
   if (dir_open) return FALSE;
   if (st->st_uid != geteuid() && st->st_uid != 0)
-    REFUSE("insecure: owned by user id %u, neither you nor root", (unsigned)st->st_uid);
+    REFUSE("owned by user id %u, neither you nor root", (unsigned)st->st_uid);
   if (st->st_mode & (S_IWGRP | S_IWOTH))
-    REFUSE("insecure: writable by %s (mode %04o)", (st->st_mode & S_IWOTH) ? "everyone" : "its group",
+    REFUSE("writable by %s (mode %04o)", (st->st_mode & S_IWOTH) ? "everyone" : "its group",
            (unsigned)(st->st_mode & 07777));
   return TRUE;
 }
@@ -243,14 +243,16 @@ static gboolean check_file(const ZcRegistry *reg, const char *file, GError **err
   if (ok && !check_trust(file, &st, &insecure)) {
     if (insecure_allowed()) {
       if (reg->warn) {
-        char *msg = g_strdup_printf("%s: %s (loaded because ZCNAS_ALLOW_INSECURE_PLUGINS=1)", file, insecure->message);
+        char *msg = g_strdup_printf("%s: insecure: %s (loaded because ZCNAS_ALLOW_INSECURE_PLUGINS=1)", file,
+                                    insecure->message);
         reg->warn(msg, reg->warn_data);
         g_free(msg);
       }
       g_error_free(insecure);
     } else {
-      g_prefix_error(&insecure, "refused: ");
-      g_propagate_error(error, insecure);
+      g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "insecure: %s (ZCNAS_ALLOW_INSECURE_PLUGINS=1 loads it anyway)",
+                  insecure->message);
+      g_error_free(insecure);
       ok = FALSE;
     }
   }
@@ -478,8 +480,11 @@ const ZcPluginDesc *zc_registry_require(const ZcRegistry *reg, ZcKind kind, cons
     return d;
   }
   if (reg->path) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "%s: no %s plugin named '%s': no file %s.%s in %s (see zcnas plugins)",
-                origin, zc_kind_name(kind), name ? name : "", name ? name : "", G_MODULE_SUFFIX, reg->path);
+    /* listing the others would mean opening every file in the path: name the command that does */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN,
+                "%s: no %s plugin named '%s': no file %s.%s in %s (`zcnas plugins --kind %s` lists those available)",
+                origin, zc_kind_name(kind), name ? name : "", name ? name : "", G_MODULE_SUFFIX, reg->path,
+                zc_kind_name(kind));
     return NULL;
   }
   GPtrArray *all = zc_registry_list(reg, kind);
