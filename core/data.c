@@ -1,9 +1,12 @@
 /* Image data readers and class-balanced batches: see zcnas/data.h. */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zcnas/data.h>
 #include <zcnas/error.h>
@@ -32,23 +35,78 @@ const char *zc_dataset_kind_name(ZcDataKind kind) {
 
 /* ---- file readers ---------------------------------------------------------------- */
 
+/* Largest data file read (and, for gzip, largest decompressed contents): the biggest
+ * supported file, the CIFAR-100 training set, has 154 MB.  See docs/data.md. */
+#define MAX_FILE_BYTES ((guint64)1 << 30)
+/* Largest batch of float images handed out (docs/data.md). */
+#define MAX_BATCH_BYTES ((guint64)2 << 30)
+
+/* Opens a data file that must be a regular file of at most MAX_FILE_BYTES: a FIFO,
+ * device or /dev/zero would otherwise be read until memory runs out (O_NONBLOCK: opening
+ * a FIFO must not wait for a writer).  Returns the descriptor, -1 with an error. */
+static int open_data_file(const char *path, guint64 *size, GError **error) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, g_strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot stat: %s", path, g_strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a regular file (%s)", path,
+                S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a file");
+  } else if ((guint64)st.st_size > MAX_FILE_BYTES) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                "%s: %" G_GUINT64_FORMAT " bytes, more than the %" G_GUINT64_FORMAT
+                " bytes a data file may have", path, (guint64)st.st_size, MAX_FILE_BYTES);
+  } else {
+    *size = (guint64)st.st_size;
+    return fd;
+  }
+  close(fd);
+  return -1;
+}
+
+/* The whole file, its size known before anything is allocated. */
 static gboolean read_file(const char *path, guint8 **buf, gsize *len, GError **error) {
-  GError *e = NULL;
-  char *data = NULL;
-  if (!g_file_get_contents(path, &data, len, &e)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, e->message);
-    g_error_free(e);
+  guint64 size = 0;
+  int fd = open_data_file(path, &size, error);
+  if (fd < 0) return FALSE;
+  guint8 *data = g_try_malloc(size ? size : 1);
+  gsize got = 0;
+  while (data && got < size) {
+    ssize_t r = read(fd, data + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path,
+                  r < 0 ? g_strerror(errno) : "the file shrank while being read");
+      g_free(data);
+      close(fd);
+      return FALSE;
+    }
+    got += (gsize)r;
+  }
+  close(fd);
+  if (!data) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "%s: cannot allocate %" G_GUINT64_FORMAT " bytes", path, size);
     return FALSE;
   }
-  *buf = (guint8 *)data;
+  *buf = data;
+  *len = got;
   return TRUE;
 }
 
 /* Whole decompressed contents of a gzip file (a plain file is read as is). */
 static gboolean read_gz(const char *path, guint8 **buf, gsize *len, GError **error) {
+  guint64 size = 0;
+  int fd = open_data_file(path, &size, error);
+  if (fd < 0) return FALSE;
   errno = 0;
-  gzFile f = gzopen(path, "rb");
+  gzFile f = gzdopen(fd, "rb");   /* owns fd from here on */
   if (!f) {
+    close(fd);
     g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot open: %s", path,
                 errno ? g_strerror(errno) : "out of memory");
     return FALSE;
@@ -56,7 +114,22 @@ static gboolean read_gz(const char *path, guint8 **buf, gsize *len, GError **err
   GByteArray *a = g_byte_array_new();
   guint8 chunk[1 << 16];
   int got;
-  while ((got = gzread(f, chunk, sizeof chunk)) > 0) g_byte_array_append(a, chunk, (guint)got);
+  gboolean too_big = FALSE;
+  while ((got = gzread(f, chunk, sizeof chunk)) > 0) {
+    if (a->len + (guint64)got > MAX_FILE_BYTES) {   /* a gzip bomb */
+      too_big = TRUE;
+      break;
+    }
+    g_byte_array_append(a, chunk, (guint)got);
+  }
+  if (too_big) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                "%s: decompresses to more than the %" G_GUINT64_FORMAT " bytes a data file may have", path,
+                MAX_FILE_BYTES);
+    gzclose(f);
+    g_byte_array_free(a, TRUE);
+    return FALSE;
+  }
   int errnum = Z_OK;
   const char *msg = gzerror(f, &errnum);
   gboolean ok = got == 0 && errnum == Z_OK;
@@ -527,6 +600,21 @@ ZcBatch *zc_dataset_batch(const ZcDataset *ds, guint n, guint64 seed, guint out_
     return NULL;
   }
   const gsize hw = (gsize)ds->h * ds->w;
+  /* n and the image size are user input: refuse before allocating */
+  guint64 bytes = (guint64)n * oc * hw * sizeof(float);
+  if (bytes / n / oc / sizeof(float) != hw || bytes > MAX_BATCH_BYTES) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                "%s: a batch of %u images of %ux%ux%u needs %" G_GUINT64_FORMAT
+                " bytes, more than the %" G_GUINT64_FORMAT " bytes allowed", ds->spec, n, oc, ds->h, ds->w,
+                bytes, MAX_BATCH_BYTES);
+    return NULL;
+  }
+  float *images = g_try_malloc(bytes);
+  if (!images) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "%s: cannot allocate %" G_GUINT64_FORMAT " bytes for a batch",
+                ds->spec, bytes);
+    return NULL;
+  }
   g_autofree guint *cnt = class_counts(n, ds->num_classes, seed);
 
   /* labels and source image of every slot, grouped by class before the shuffle */
@@ -546,6 +634,7 @@ ZcBatch *zc_dataset_batch(const ZcDataset *ds, guint n, guint64 seed, guint out_
                   "%s: class %u has %" G_GSIZE_FORMAT " images, a balanced batch of %u needs %u",
                   ds->path, k, have, n, cnt[k]);
       g_free(slot);
+      g_free(images);
       return NULL;
     }
     /* partial Fisher-Yates over the class's images, its own stream */
@@ -573,7 +662,7 @@ ZcBatch *zc_dataset_batch(const ZcDataset *ds, guint n, guint64 seed, guint out_
   b->channels = oc;
   b->height = ds->h;
   b->width = ds->w;
-  b->images = g_new(float, (gsize)n * oc * hw);
+  b->images = images;
   b->labels = g_new(guint32, n);
   guint64 img_key = zc_rng_key(seed, zc_hash_str("zcnas.data.gaussian"));
   for (guint i = 0; i < n; i++) {

@@ -18,8 +18,12 @@ typedef struct {
 
 void zc_cli_common_add(GOptionContext *ctx, ZcCliCommon *common);
 void zc_cli_common_clear(ZcCliCommon *common);
-/* Load plugins from the search path; refusals are printed as warnings on stderr. */
+/* A registry that opens a plugin's file from the search path only when the command asks
+ * for that plugin (zc_registry_require). */
 ZcRegistry *zc_cli_registry(const ZcCliCommon *common);
+/* A registry with every plugin of the search path loaded; refusals are printed as
+ * warnings on stderr. */
+ZcRegistry *zc_cli_registry_all(const ZcCliCommon *common);
 /* Parse a subcommand's arguments; prints the message and returns FALSE on error. */
 gboolean zc_cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Print "zcnas: MESSAGE" and return `status`. */

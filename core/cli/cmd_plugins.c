@@ -23,7 +23,7 @@ int zc_cmd_plugins(int argc, char **argv) {
   else if (kind_name && !zc_kind_from_name(kind_name, &kind))
     status = zc_cli_usage("plugins", "--kind must be space, proxy or searcher, not '%s'", kind_name);
   if (status == ZC_EXIT_OK) {
-    ZcRegistry *reg = zc_cli_registry(&common);
+    ZcRegistry *reg = zc_cli_registry_all(&common);
     GPtrArray *list = zc_registry_list(reg, kind);
     for (guint i = 0; i < list->len; i++) {
       const ZcPluginDesc *d = g_ptr_array_index(list, i);

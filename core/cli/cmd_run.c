@@ -31,12 +31,17 @@ int zc_cmd_run(int argc, char **argv) {
     {NULL},
   };
   GOptionContext *ctx = g_option_context_new("FILE.cfg");
-  g_option_context_set_summary(ctx, "Run the experiment of a libconfig pipeline file.  Any setting can be\n"
-                                    "overridden with --set PATH=VALUE, e.g. --set sample.count=20; the proxies with\n"
-                                    "their options as --set proxies=lswag:subbatches=0,synflow.\n"
-                                    "Scores are cached: a rerun, or a run stopped with Ctrl-C, goes on where it\n"
-                                    "stopped.  Under mpirun (--with-mpi builds) the ranks share the work.\n"
-                                    "Pipelines shipped with zcnas are in " ZC_DATADIR "/pipelines.");
+  /* name a directory that exists: before `make install`, the source tree's */
+  const char *pipelines =
+      g_file_test(ZC_DATADIR "/pipelines", G_FILE_TEST_IS_DIR) ? ZC_DATADIR "/pipelines" : ZC_ABS_SRCDIR "/share/pipelines";
+  char *summary = g_strdup_printf("Run the experiment of a libconfig pipeline file.  Any setting can be\n"
+                                  "overridden with --set PATH=VALUE, e.g. --set sample.count=20; the proxies with\n"
+                                  "their options as --set proxies=lswag:subbatches=0,synflow.\n"
+                                  "Scores are cached: a rerun, or a run stopped with Ctrl-C, goes on where it\n"
+                                  "stopped.  Under mpirun (--with-mpi builds) the ranks share the work.\n"
+                                  "Pipelines shipped with zcnas are in %s.", pipelines);
+  g_option_context_set_summary(ctx, summary);
+  g_free(summary);
   g_option_context_add_main_entries(ctx, entries, NULL);
   zc_cli_common_add(ctx, &common);
   int status = ZC_EXIT_OK;

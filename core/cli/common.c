@@ -5,9 +5,15 @@
 #include "cli.h"
 
 void zc_cli_common_add(GOptionContext *ctx, ZcCliCommon *c) {
+  /* the directories this very program searches (the build tree's when run from there) */
+  static char *plugin_help;
+  if (!plugin_help) {
+    char *path = zc_registry_default_path(NULL);
+    plugin_help = g_strdup_printf("Look for plugins in DIR[:DIR...] first, then in %s", path);
+    g_free(path);
+  }
   GOptionEntry entries[] = {
-    {"plugin-path", 0, 0, G_OPTION_ARG_STRING, &c->plugin_path,
-     "Look for plugins in DIR[:DIR...] before ZCNAS_PLUGIN_PATH and the installed ones", "DIRS"},
+    {"plugin-path", 0, 0, G_OPTION_ARG_STRING, &c->plugin_path, plugin_help, "DIRS"},
     {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &c->sets, "Override a pipeline setting (repeatable)", "PATH=VALUE"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &c->quiet, "Print no progress or warnings", NULL},
     {NULL},
@@ -20,10 +26,12 @@ void zc_cli_common_clear(ZcCliCommon *c) {
   g_strfreev(c->sets);
 }
 
-ZcRegistry *zc_cli_registry(const ZcCliCommon *c) {
+static ZcRegistry *cli_registry(const ZcCliCommon *c, gboolean all) {
   ZcRegistry *reg = zc_registry_new();
+  if (c->quiet) zc_registry_set_warn_func(reg, NULL, NULL);
   char *path = zc_registry_default_path(c->plugin_path);
-  zc_registry_scan(reg, path);
+  zc_registry_set_path(reg, path);
+  if (all) zc_registry_scan(reg, path);
   g_free(path);
   const GPtrArray *refused = zc_registry_refusals(reg);
   if (!c->quiet)
@@ -31,6 +39,10 @@ ZcRegistry *zc_cli_registry(const ZcCliCommon *c) {
       fprintf(stderr, "zcnas: warning: plugin refused: %s\n", (const char *)g_ptr_array_index(refused, i));
   return reg;
 }
+
+ZcRegistry *zc_cli_registry(const ZcCliCommon *c) { return cli_registry(c, FALSE); }
+
+ZcRegistry *zc_cli_registry_all(const ZcCliCommon *c) { return cli_registry(c, TRUE); }
 
 gboolean zc_cli_parse(GOptionContext *ctx, int *argc, char ***argv) {
   GError *err = NULL;

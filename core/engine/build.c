@@ -1,7 +1,10 @@
 /* Network construction: nodes, parameters and the builder calls of <zcnas/net.h>. */
 #include "config.h"
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine-impl.h"
 
 static guint64 next_serial = 1;
@@ -117,7 +120,61 @@ static const ZcNode *get_in(ZcNet *net, int x, int ndim, GError **error) {
   return n;
 }
 
-static int add_node(ZcNet *net, ZcOp op, const int *in, int n_in, ZcShape shape, gpointer attr) {
+/* ---- the memory budget ---- */
+
+gboolean zc_net_memory_budget(guint64 *bytes, GError **error) {
+  const char *env = g_getenv("ZCNAS_MEMORY_BUDGET");
+  if (env && *env) {
+    char *end = NULL;
+    errno = 0;
+    double v = g_ascii_strtod(env, &end);
+    static const char units[] = "KMGT";
+    const char *u = end && *end ? strchr(units, g_ascii_toupper(*end)) : NULL;
+    if (u && *u) {
+      for (const char *k = units; k <= u; k++) v *= 1024.0;
+      end++;
+    }
+    if (errno || end == env || *end || !(v >= 1) || v > 1.8e19) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "ZCNAS_MEMORY_BUDGET='%s': give a number of bytes, optionally with K, M, G or T", env);
+      return FALSE;
+    }
+    *bytes = (guint64)v;
+    return TRUE;
+  }
+  /* default: half of the physical memory (the rest is for the workspace's batch, the
+   * data and the other workers) */
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  *bytes = pages > 0 && page > 0 ? (guint64)pages * (guint64)page / 2 : G_GUINT64_CONSTANT(4) << 30;
+  return TRUE;
+}
+
+/* Count a node's value and gradient (one sample) or a parameter's value and gradient
+ * against the budget before anything is allocated.  Sizes come from user options (image
+ * size, patch size, widths), so they are computed in double and can never wrap. */
+static gboolean charge(ZcNet *net, ZcShape shape, GError **error) {
+  double numel = 1;
+  for (int i = 0; i < shape.ndim; i++) numel *= (double)shape.dims[i];
+  double need = (double)net->mem_bytes + 2.0 * numel * (double)net->esz;
+  guint64 budget = 0;
+  if (!zc_net_memory_budget(&budget, error)) return FALSE;
+  if (need > (double)budget) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM,
+                "%s: the network needs at least %.0f bytes for parameters and one sample's activations "
+                "(values and gradients), over the memory budget of %" G_GUINT64_FORMAT
+                " bytes (ZCNAS_MEMORY_BUDGET)", fname, need, budget);
+    return FALSE;
+  }
+  net->mem_bytes = (guint64)need;
+  return TRUE;
+}
+
+static int add_node(ZcNet *net, ZcOp op, const int *in, int n_in, ZcShape shape, gpointer attr, GError **error) {
+  if (!charge(net, shape, error)) {
+    ZcNode tmp = {.op = op, .attr = attr};
+    free_attr(&tmp);
+    return -1;
+  }
   ZcNode *n = g_new0(ZcNode, 1);
   n->id = (int) net->nodes->len;
   n->op = op;
@@ -131,7 +188,17 @@ static int add_node(ZcNet *net, ZcOp op, const int *in, int n_in, ZcShape shape,
   return n->id;
 }
 
-static int add_param(ZcNet *net, int node, ZcParamKind kind, ZcShape shape, int fan_in, int fan_out) {
+/* -1 with an error when over the budget or when memory is refused: never aborts. */
+static int add_param(ZcNet *net, int node, ZcParamKind kind, ZcShape shape, int fan_in, int fan_out, GError **error) {
+  if (!charge(net, shape, error)) return -1;
+  gsize bytes = zc_shape_numel(&shape) * net->esz;
+  void *data = g_try_malloc0(bytes), *grad = data ? g_try_malloc0(bytes) : NULL;
+  if (!grad) {
+    g_free(data);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "%s: cannot allocate %" G_GSIZE_FORMAT " bytes for a parameter",
+                fname, bytes);
+    return -1;
+  }
   ZcParam *p = g_new0(ZcParam, 1);
   p->kind = kind;
   p->node = node;
@@ -139,8 +206,8 @@ static int add_param(ZcNet *net, int node, ZcParamKind kind, ZcShape shape, int 
   p->numel = zc_shape_numel(&shape);
   p->fan_in = fan_in;
   p->fan_out = fan_out;
-  p->data = g_malloc0(p->numel * net->esz);
-  p->grad = g_malloc0(p->numel * net->esz);
+  p->data = data;
+  p->grad = grad;
   g_ptr_array_add(net->params, p);
   return (int) net->params->len - 1;
 }
@@ -149,15 +216,15 @@ static int add_param(ZcNet *net, int node, ZcParamKind kind, ZcShape shape, int 
 
 int zc_net_input(ZcNet *net, int c, int h, int w) {
   g_return_val_if_fail(net && net->nodes->len == 0 && c > 0 && h > 0 && w > 0, -1);
-  return add_node(net, ZC_OP_INPUT, NULL, 0, shape3(c, h, w), NULL);
+  return add_node(net, ZC_OP_INPUT, NULL, 0, shape3(c, h, w), NULL, NULL);
 }
 int zc_net_input_tokens(ZcNet *net, int t, int c) {
   g_return_val_if_fail(net && net->nodes->len == 0 && t > 0 && c > 0, -1);
-  return add_node(net, ZC_OP_INPUT, NULL, 0, shape2(t, c), NULL);
+  return add_node(net, ZC_OP_INPUT, NULL, 0, shape2(t, c), NULL, NULL);
 }
 int zc_net_input_vector(ZcNet *net, int c) {
   g_return_val_if_fail(net && net->nodes->len == 0 && c > 0, -1);
-  return add_node(net, ZC_OP_INPUT, NULL, 0, shape1(c), NULL);
+  return add_node(net, ZC_OP_INPUT, NULL, 0, shape1(c), NULL, NULL);
 }
 
 /* ---- weight layers ---- */
@@ -186,10 +253,12 @@ int zc_net_conv2d_spec(ZcNet *net, int x, const ZcConvSpec *spec, GError **error
   a->s = s;
   a->in_c = C; a->in_h = H; a->in_w = W; a->out_h = Ho; a->out_w = Wo;
   a->layer = (int) net->layers->len;
-  int id = add_node(net, ZC_OP_CONV, &x, 1, shape3(s.out_channels, Ho, Wo), a);
+  int id = add_node(net, ZC_OP_CONV, &x, 1, shape3(s.out_channels, Ho, Wo), a, error);
+  if (id < 0) return -1;
   int fan_in = C / s.groups * s.kh * s.kw, fan_out = s.out_channels * s.kh * s.kw;
-  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape3(s.out_channels, C / s.groups, s.kh * s.kw), fan_in, fan_out);
-  a->b = s.bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(s.out_channels), fan_in, fan_out) : -1;
+  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape3(s.out_channels, C / s.groups, s.kh * s.kw), fan_in, fan_out, error);
+  a->b = s.bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(s.out_channels), fan_in, fan_out, error) : -1;
+  if (a->w < 0 || (s.bias && a->b < 0)) return -1;
   g_array_append_val(net->layers, id);
   return id;
 }
@@ -209,10 +278,12 @@ int zc_net_conv_transpose2d(ZcNet *net, int x, int out_c, int k, int stride, int
                       .pad_w = pad, .dil_h = 1, .dil_w = 1, .groups = 1, .bias = bias};
   a->in_c = out_c; a->in_h = Ho; a->in_w = Wo; a->out_h = H; a->out_w = W;
   a->layer = (int) net->layers->len;
-  int id = add_node(net, ZC_OP_CONVT, &x, 1, shape3(out_c, Ho, Wo), a);
+  int id = add_node(net, ZC_OP_CONVT, &x, 1, shape3(out_c, Ho, Wo), a, error);
+  if (id < 0) return -1;
   /* weight [in_c, out_c, k, k] as PyTorch, whose fan_in is then out_c*k*k */
-  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape3(C, out_c, k * k), out_c * k * k, C * k * k);
-  a->b = bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(out_c), out_c * k * k, C * k * k) : -1;
+  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape3(C, out_c, k * k), out_c * k * k, C * k * k, error);
+  a->b = bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(out_c), out_c * k * k, C * k * k, error) : -1;
+  if (a->w < 0 || (bias && a->b < 0)) return -1;
   g_array_append_val(net->layers, id);
   return id;
 }
@@ -235,9 +306,11 @@ int zc_net_linear(ZcNet *net, int x, int out_features, gboolean bias, GError **e
   a->layer = (int) net->layers->len;
   ZcShape sh = in->shape;
   sh.dims[sh.ndim - 1] = out_features;
-  int id = add_node(net, ZC_OP_LINEAR, &x, 1, sh, a);
-  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape2(out_features, fin), fin, out_features);
-  a->b = bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(out_features), fin, out_features) : -1;
+  int id = add_node(net, ZC_OP_LINEAR, &x, 1, sh, a, error);
+  if (id < 0) return -1;
+  a->w = add_param(net, id, ZC_PARAM_WEIGHT, shape2(out_features, fin), fin, out_features, error);
+  a->b = bias ? add_param(net, id, ZC_PARAM_BIAS, shape1(out_features), fin, out_features, error) : -1;
+  if (a->w < 0 || (bias && a->b < 0)) return -1;
   g_array_append_val(net->layers, id);
   return id;
 }
@@ -257,10 +330,12 @@ int zc_net_batchnorm(ZcNet *net, int x, gboolean affine, GError **error) {
   a->run_mean = g_new0(double, a->C);
   a->run_var = g_new(double, a->C);
   for (int c = 0; c < a->C; c++) a->run_var[c] = 1.0;
-  int id = add_node(net, ZC_OP_BN, &x, 1, in->shape, a);
+  int id = add_node(net, ZC_OP_BN, &x, 1, in->shape, a, error);
+  if (id < 0) return -1;
   if (affine) {
-    a->gamma = add_param(net, id, ZC_PARAM_NORM_SCALE, shape1(a->C), a->C, a->C);
-    a->beta = add_param(net, id, ZC_PARAM_NORM_SHIFT, shape1(a->C), a->C, a->C);
+    a->gamma = add_param(net, id, ZC_PARAM_NORM_SCALE, shape1(a->C), a->C, a->C, error);
+    a->beta = a->gamma < 0 ? -1 : add_param(net, id, ZC_PARAM_NORM_SHIFT, shape1(a->C), a->C, a->C, error);
+    if (a->beta < 0) return -1;
     zc_net_init_norm_defaults(net, id);
   } else {
     a->gamma = a->beta = -1;
@@ -277,10 +352,12 @@ int zc_net_layernorm(ZcNet *net, int x, double eps, gboolean affine, GError **er
   a->C = in->shape.dims[in->shape.ndim - 1];
   a->eps = eps;
   a->affine = affine;
-  int id = add_node(net, ZC_OP_LN, &x, 1, in->shape, a);
+  int id = add_node(net, ZC_OP_LN, &x, 1, in->shape, a, error);
+  if (id < 0) return -1;
   if (affine) {
-    a->gamma = add_param(net, id, ZC_PARAM_NORM_SCALE, shape1(a->C), a->C, a->C);
-    a->beta = add_param(net, id, ZC_PARAM_NORM_SHIFT, shape1(a->C), a->C, a->C);
+    a->gamma = add_param(net, id, ZC_PARAM_NORM_SCALE, shape1(a->C), a->C, a->C, error);
+    a->beta = a->gamma < 0 ? -1 : add_param(net, id, ZC_PARAM_NORM_SHIFT, shape1(a->C), a->C, a->C, error);
+    if (a->beta < 0) return -1;
     zc_net_init_norm_defaults(net, id);
   } else {
     a->gamma = a->beta = -1;
@@ -294,7 +371,7 @@ static int unary(ZcNet *net, int x, ZcOp op, const char *name, GError **error) {
   fname = name;
   const ZcNode *in = get_in(net, x, 0, error);
   if (!in) return -1;
-  return add_node(net, op, &x, 1, in->shape, NULL);
+  return add_node(net, op, &x, 1, in->shape, NULL, error);
 }
 int zc_net_relu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_RELU, "relu", error); }
 int zc_net_gelu(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_GELU, "gelu", error); }
@@ -317,7 +394,7 @@ int zc_net_zero_strided(ZcNet *net, int x, int stride, GError **error) {
   if (stride < 1) return bad(error, "stride %d must be >= 1", stride), -1;
   return add_node(net, ZC_OP_ZERO, &x, 1,
                   shape3(in->shape.dims[0], (in->shape.dims[1] + stride - 1) / stride, (in->shape.dims[2] + stride - 1) / stride),
-                  NULL);
+                  NULL, error);
 }
 int zc_net_identity(ZcNet *net, int x, GError **error) { return unary(net, x, ZC_OP_IDENTITY, "identity", error); }
 
@@ -325,7 +402,7 @@ int zc_net_flatten(ZcNet *net, int x, GError **error) {
   fname = "flatten";
   const ZcNode *in = get_in(net, x, 0, error);
   if (!in) return -1;
-  return add_node(net, ZC_OP_FLATTEN, &x, 1, shape1((int) in->numel), NULL);
+  return add_node(net, ZC_OP_FLATTEN, &x, 1, shape1((int) in->numel), NULL, error);
 }
 
 int zc_net_shift(ZcNet *net, int x, int dy, int dx, GError **error) {
@@ -334,7 +411,7 @@ int zc_net_shift(ZcNet *net, int x, int dy, int dx, GError **error) {
   if (!in) return -1;
   ZcShiftAttr *a = g_new0(ZcShiftAttr, 1);
   a->dy = dy; a->dx = dx;
-  return add_node(net, ZC_OP_SHIFT, &x, 1, in->shape, a);
+  return add_node(net, ZC_OP_SHIFT, &x, 1, in->shape, a, error);
 }
 
 /* ---- attention ---- */
@@ -348,7 +425,7 @@ int zc_net_attention(ZcNet *net, int qkv, int heads, int head_dim, GError **erro
     return bad(error, "input width %d is not 3*heads*head_dim = %d", in->shape.dims[1], 3 * heads * head_dim), -1;
   ZcAttnAttr *a = g_new0(ZcAttnAttr, 1);
   a->heads = heads; a->hd = head_dim;
-  return add_node(net, ZC_OP_ATTN, &qkv, 1, shape2(in->shape.dims[0], heads * head_dim), a);
+  return add_node(net, ZC_OP_ATTN, &qkv, 1, shape2(in->shape.dims[0], heads * head_dim), a, error);
 }
 
 int zc_net_mhsa(ZcNet *net, int x, int heads, int head_dim, gboolean qkv_bias, GError **error) {
@@ -380,7 +457,7 @@ int zc_net_add(ZcNet *net, const int *xs, int n, GError **error) {
     if (memcmp(&o->shape, &first->shape, sizeof(ZcShape)))
       return bad(error, "input %d (node %d) has a shape different from node %d", i, xs[i], xs[0]), -1;
   }
-  return add_node(net, ZC_OP_ADD, xs, n, first->shape, NULL);
+  return add_node(net, ZC_OP_ADD, xs, n, first->shape, NULL, error);
 }
 
 int zc_net_concat(ZcNet *net, const int *xs, int n, GError **error) {
@@ -398,7 +475,7 @@ int zc_net_concat(ZcNet *net, const int *xs, int n, GError **error) {
         return bad(error, "input %d (node %d) differs in dim %d: %d vs %d", i, xs[i], d, o->shape.dims[d], sh.dims[d]), -1;
     sh.dims[0] += o->shape.dims[0];
   }
-  return add_node(net, ZC_OP_CONCAT, xs, n, sh, NULL);
+  return add_node(net, ZC_OP_CONCAT, xs, n, sh, NULL, error);
 }
 
 int zc_net_slice(ZcNet *net, int x, int start, int len, GError **error) {
@@ -412,7 +489,7 @@ int zc_net_slice(ZcNet *net, int x, int start, int len, GError **error) {
   a->start = start; a->len = len;
   ZcShape sh = in->shape;
   sh.dims[0] = len;
-  return add_node(net, ZC_OP_SLICE, &x, 1, sh, a);
+  return add_node(net, ZC_OP_SLICE, &x, 1, sh, a, error);
 }
 
 /* ---- pooling ---- */
@@ -426,7 +503,7 @@ static int pool(ZcNet *net, int x, ZcOp op, int k, int stride, int pad, gboolean
   if (H + 2 * pad < k || W + 2 * pad < k) return bad(error, "kernel %d larger than the padded %dx%d input", k, H, W), -1;
   ZcPoolAttr *a = g_new0(ZcPoolAttr, 1);
   a->k = k; a->stride = stride; a->pad = pad; a->cip = cip;
-  return add_node(net, op, &x, 1, shape3(in->shape.dims[0], (H + 2 * pad - k) / stride + 1, (W + 2 * pad - k) / stride + 1), a);
+  return add_node(net, op, &x, 1, shape3(in->shape.dims[0], (H + 2 * pad - k) / stride + 1, (W + 2 * pad - k) / stride + 1), a, error);
 }
 int zc_net_avgpool(ZcNet *net, int x, int k, int stride, int pad, gboolean count_include_pad, GError **error) {
   fname = "avgpool";
@@ -440,7 +517,7 @@ int zc_net_global_avgpool(ZcNet *net, int x, GError **error) {
   fname = "global_avgpool";
   const ZcNode *in = get_in(net, x, 3, error);
   if (!in) return -1;
-  return add_node(net, ZC_OP_GAP, &x, 1, shape1(in->shape.dims[0]), NULL);
+  return add_node(net, ZC_OP_GAP, &x, 1, shape1(in->shape.dims[0]), NULL, error);
 }
 
 /* ---- tokens ---- */
@@ -452,9 +529,12 @@ int zc_net_tokens(ZcNet *net, int x, gboolean cls_token, gboolean pos_embed, GEr
   int E = in->shape.dims[0], T = in->shape.dims[1] * in->shape.dims[2] + (cls_token ? 1 : 0);
   ZcTokensAttr *a = g_new0(ZcTokensAttr, 1);
   a->cls = cls_token; a->pos = pos_embed;
-  int id = add_node(net, ZC_OP_TOKENS, &x, 1, shape2(T, E), a);
-  a->cls_p = cls_token ? add_param(net, id, ZC_PARAM_EMBED, shape1(E), E, E) : -1;
-  a->pos_p = pos_embed ? add_param(net, id, ZC_PARAM_EMBED, shape2(T, E), E, E) : -1;
+  int id = add_node(net, ZC_OP_TOKENS, &x, 1, shape2(T, E), a, error);
+  if (id < 0) return -1;
+  a->cls_p = cls_token ? add_param(net, id, ZC_PARAM_EMBED, shape1(E), E, E, error) : -1;
+  if (cls_token && a->cls_p < 0) return -1;
+  a->pos_p = pos_embed ? add_param(net, id, ZC_PARAM_EMBED, shape2(T, E), E, E, error) : -1;
+  if (pos_embed && a->pos_p < 0) return -1;
   return id;
 }
 
@@ -477,14 +557,14 @@ int zc_net_token_mean(ZcNet *net, int x, int skip, GError **error) {
   if (skip < 0 || skip >= in->shape.dims[0]) return bad(error, "skip %d leaves no token of %d", skip, in->shape.dims[0]), -1;
   ZcTokenMeanAttr *a = g_new0(ZcTokenMeanAttr, 1);
   a->skip = skip;
-  return add_node(net, ZC_OP_TOKEN_MEAN, &x, 1, shape1(in->shape.dims[1]), a);
+  return add_node(net, ZC_OP_TOKEN_MEAN, &x, 1, shape1(in->shape.dims[1]), a, error);
 }
 
 int zc_net_token_select(ZcNet *net, int x, GError **error) {
   fname = "token_select";
   const ZcNode *in = get_in(net, x, 2, error);
   if (!in) return -1;
-  return add_node(net, ZC_OP_TOKEN_SELECT, &x, 1, shape1(in->shape.dims[1]), NULL);
+  return add_node(net, ZC_OP_TOKEN_SELECT, &x, 1, shape1(in->shape.dims[1]), NULL, error);
 }
 
 int zc_net_factorized_reduce(ZcNet *net, int x, int out_c, gboolean affine, GError **error) {

@@ -117,6 +117,7 @@ struct ZcNet {
   int moments_k;
   int moments_done;         /* chunks accumulated into the moments so far */
   guint64 plan_ws;          /* serial of the workspace the node offsets were planned for */
+  guint64 mem_bytes;        /* charged against the memory budget so far (build.c) */
 };
 
 typedef struct ZcPool ZcPool;

@@ -28,7 +28,8 @@ double zc_net_bn_running_var_mean(const ZcNet *net, int node) {
   return s / a->C;
 }
 
-static void ensure_moments(ZcNet *net) {
+/* Sizes follow the network's (user-chosen) widths: refused memory is an error, not an abort. */
+static gboolean ensure_moments(ZcNet *net, GError **error) {
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
     double **m1, **ma, **m2;
@@ -40,8 +41,17 @@ static void ensure_moments(ZcNet *net) {
       ZcLinearAttr *a = n->attr;
       m1 = &a->m1; ma = &a->mabs; m2 = &a->m2; numel = zc_param(net, a->w)->numel;
     }
-    if (!*m1) { *m1 = g_new0(double, numel); *ma = g_new0(double, numel); *m2 = g_new0(double, numel); }
+    if (!*m1) {
+      *m1 = g_try_new0(double, numel); *ma = g_try_new0(double, numel); *m2 = g_try_new0(double, numel);
+      if (!*m1 || !*ma || !*m2) {
+        g_clear_pointer(m1, g_free); g_clear_pointer(ma, g_free); g_clear_pointer(m2, g_free);
+        g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "gradient moments: cannot allocate 3 x %" G_GSIZE_FORMAT " bytes",
+                    numel * sizeof(double));
+        return FALSE;
+      }
+    }
   }
+  return TRUE;
 }
 
 static void zero_moments(ZcNet *net) {
@@ -181,8 +191,7 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->scratch = r->base + scr_off;
   r->need_grad = (char *) (r->base + need_off);
   r->grad_fresh = r->need_grad + align_up(net->nodes->len);
-  if (r->moments) ensure_moments(net);
-  return TRUE;
+  return !r->moments || ensure_moments(net, error);
 }
 
 static gboolean current(const ZcNet *net, const ZcWorkspace *ws) {
@@ -374,7 +383,11 @@ gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, Z
     double loss;
     if (!zc_net_forward(net, ws, input, batch, error) ||
         !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) return FALSE;
-    vg = g_malloc(n * net->esz);
+    vg = g_try_malloc(n * net->esz);
+    if (!vg) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "hvp: cannot allocate %" G_GSIZE_FORMAT " bytes", n * net->esz);
+      return FALSE;
+    }
     read_grads(net, vg);
     v = vg;
   }
@@ -382,7 +395,13 @@ gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, Z
   for (gsize k = 0; k < n; k++) { double x = zc_get(net->dtype, v, k); nv += x * x; }
   nv = sqrt(nv);
   double h = (net->dtype == ZC_F64 ? 1e-4 : 1e-2) / MAX(nv, 1e-30);
-  void *W0 = g_malloc(n * net->esz), *gm = g_malloc(n * net->esz);
+  void *W0 = g_try_malloc(n * net->esz), *gm = W0 ? g_try_malloc(n * net->esz) : NULL;
+  if (!gm) {
+    g_free(W0);
+    g_free(vg);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "hvp: cannot allocate 2 x %" G_GSIZE_FORMAT " bytes", n * net->esz);
+    return FALSE;
+  }
   gsize off = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     ZcParam *p = layer_weight(net, i);

@@ -68,6 +68,12 @@ guint zc_workspace_grow_count(const ZcWorkspace *ws);
 
 ZcNet *zc_net_new(ZcDType dtype);
 void zc_net_free(ZcNet *net);
+/* The memory a network may claim: its parameters (values and gradients) plus one sample's
+ * activations (values and gradients).  A builder call that would exceed it returns -1 with
+ * a ZC_ERROR_NOMEM error giving both numbers.  ZCNAS_MEMORY_BUDGET (bytes, optionally with
+ * K, M, G or T) sets it; by default it is half of the physical memory.  FALSE with an
+ * error if the variable is malformed. */
+gboolean zc_net_memory_budget(guint64 *bytes, GError **error);
 ZcDType zc_net_dtype(const ZcNet *net);
 int zc_net_n_nodes(const ZcNet *net);
 /* Per-sample shape of a node; FALSE if the id is out of range. */

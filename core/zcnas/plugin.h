@@ -8,6 +8,8 @@
  *   - kind must be known, name non-empty and not already taken, iface non-NULL and its
  *     struct_size at least what this ABI version defines.
  * A refused plugin is reported with its file name and reason; the others still load.
+ * Name the file after the plugin (NAME.so): a command opens only the files of the plugins
+ * it uses (see zcnas/registry.h for the checks made on the file before it is opened).
  *
  * Write a plugin with ZC_PLUGIN_DEFINE at the end of its single source file:
  *

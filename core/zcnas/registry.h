@@ -3,7 +3,14 @@
  * Search order for plugin files: the --plugin-path directories, then ZCNAS_PLUGIN_PATH,
  * then the installed plugin directory (or, for a program run from its build tree, the
  * build tree's plugin directories).  The first plugin of a given kind and name wins; a
- * later one of the same name is refused as a duplicate. */
+ * later one of the same name is refused as a duplicate.
+ *
+ * A plugin file is named after its plugin (proxy `lswag` lives in `lswag.so`).  Before
+ * dlopen runs any of its code, a file is refused unless it is a regular file holding an
+ * ELF shared object of this machine whose segments lie inside the file, owned by the
+ * current user or root, writable by no one else, in a directory not writable by everyone.
+ * ZCNAS_ALLOW_INSECURE_PLUGINS=1 turns the ownership and write-permission refusals into
+ * warnings. */
 #ifndef ZC_REGISTRY_H
 #define ZC_REGISTRY_H
 #include <glib.h>
@@ -15,6 +22,14 @@ typedef struct ZcRegistry ZcRegistry;
 
 ZcRegistry *zc_registry_new(void);
 void zc_registry_free(ZcRegistry *reg);
+/* Load plugins lazily: zc_registry_require looks for NAME.so along `path` (the first
+ * match wins) and opens only that file, checking that it provides the kind and name asked
+ * for.  Without a path a registry holds only what was loaded or added. */
+void zc_registry_set_path(ZcRegistry *reg, const char *path);
+/* Where warnings go (plugins loaded despite ZCNAS_ALLOW_INSECURE_PLUGINS=1); `message` is
+ * "FILE: reason".  Default: "zcnas: warning: MESSAGE" on stderr; NULL: dropped. */
+typedef void (*ZcRegistryWarnFunc)(const char *message, gpointer data);
+void zc_registry_set_warn_func(ZcRegistry *reg, ZcRegistryWarnFunc func, gpointer data);
 
 /* The colon-separated search path from a --plugin-path value (may be NULL), the
  * environment and the installation.  g_free() it. */
@@ -37,7 +52,10 @@ const ZcPluginDesc *zc_registry_find(const ZcRegistry *reg, ZcKind kind, const c
 const char *zc_registry_origin(const ZcRegistry *reg, const ZcPluginDesc *desc);
 /* Plugins of one kind (0: all), sorted by kind then name; free the array only. */
 GPtrArray *zc_registry_list(const ZcRegistry *reg, ZcKind kind);
-/* Like zc_registry_find, but a missing plugin sets an error listing those available. */
+/* Like zc_registry_find, but loads the plugin from the search path when one is set.  A
+ * missing plugin sets an error listing those available (or the directories searched); a
+ * plugin file found but refused sets an error giving the file and the reason.  Safe to
+ * call from several threads. */
 const ZcPluginDesc *zc_registry_require(const ZcRegistry *reg, ZcKind kind, const char *name,
                                         const char *origin, GError **error);
 

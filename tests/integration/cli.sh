@@ -10,6 +10,18 @@ grep -q "^space    nb201 " "$T/plugins.txt" || fail "nb201 not listed"
 grep -q "^searcher random " "$T/plugins.txt" || fail "random not listed"
 [ "$("$ZCNAS" plugins --kind proxy | awk '{print $1}' | sort -u)" = proxy ] || fail "--kind proxy"
 
+# a command opens only the plugins it needs: a hostile file elsewhere in the path is
+# never opened by `arch`, while `plugins` (which opens all) refuses it by name
+mkdir "$T/pp" && printf 'not a plugin\n' > "$T/pp/junk.so"
+"$ZCNAS" arch --plugin-path "$T/pp" --space nb201 --index 1 > /dev/null 2> "$T/err" || fail "arch with junk in the path"
+! grep -q junk "$T/err" || fail "arch opened an unrelated plugin file"
+"$ZCNAS" plugins --plugin-path "$T/pp" > /dev/null 2> "$T/err"
+grep -q "plugin refused: $T/pp/junk.so: not an ELF shared object" "$T/err" || fail "junk.so not refused by plugins"
+# a required plugin that is refused is reported with its file and reason
+cp "$T/pp/junk.so" "$T/pp/params.so"
+expect_status 2 "$ZCNAS" score --plugin-path "$T/pp" --space nb201 --arch '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|' --proxy params
+grep -q "proxy 'params' was refused: $T/pp/params.so: not an ELF shared object" "$T/err" || fail "refusal reason"
+
 # every NB201 architecture, in official index order: row 6111 is the best CIFAR-10 cell
 "$ZCNAS" arch --space nb201 --all > "$T/all.csv"
 [ "$(wc -l < "$T/all.csv")" -eq 15626 ] || fail "arch --all row count"

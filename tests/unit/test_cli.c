@@ -60,7 +60,8 @@ static void test_arch(void **state) {
   assert_int_equal(RUN(zc_cmd_arch, "arch", "--bogus"), 2);
   CLEAR();
   assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nope", "--index", "1"), 2);
-  assert_true(strstr(err, "no space plugin named 'nope' (available: autoformer, nb201") != NULL);
+  assert_true(strstr(err, "no space plugin named 'nope': no file nope.so in ") != NULL);
+  assert_true(strstr(err, "`zcnas plugins --kind space` lists those available") != NULL);
   CLEAR();
   assert_int_equal(RUN(zc_cmd_arch, "arch", "--space", "nb201", "--index", "15625"), 2);
   assert_true(strstr(err, "out of range") != NULL);

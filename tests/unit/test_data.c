@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
 #include <cmocka.h>
@@ -550,6 +552,47 @@ static void test_fmnist_small_and_bad_files(void **state) {
   expect_open_error(s_o, NULL, ZC_ERROR_CONFIG, "-images-idx3-ubyte", oi);
 }
 
+/* Readers of fixed-record formats take regular files only, of a bounded size known up
+ * front: /dev/zero, a FIFO or a directory is a data error naming the path, never an
+ * endless read or a blocked open. */
+static void test_not_regular_or_too_big(void **state) {
+  Tmp *t = *state;
+  expect_open_error("cifar10:/dev/zero", NULL, ZC_ERROR_DATA, "/dev/zero: not a regular file", "a device");
+  g_autofree char *fifo = g_build_filename(t->dir, "fifo.bin", NULL);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  g_autofree char *s1 = g_strdup_printf("cifar100:%s", fifo);
+  expect_open_error(s1, NULL, ZC_ERROR_DATA, "not a regular file (a FIFO)", fifo);
+  g_autofree char *fimg = g_build_filename(t->dir, "t10k-images-idx3-ubyte", NULL);
+  assert_int_equal(mkfifo(fimg, 0600), 0);
+  g_autofree char *s2 = g_strdup_printf("fmnist:%s", fimg);
+  expect_open_error(s2, NULL, ZC_ERROR_DATA, "not a regular file (a FIFO)", fimg);
+  g_autofree char *s3 = g_strdup_printf("cifar10:%s", t->dir);
+  expect_open_error(s3, NULL, ZC_ERROR_DATA, "not a regular file (a directory)", t->dir);
+  /* over the documented 1 GiB cap (a sparse file: nothing is written) */
+  g_autofree char *big = g_build_filename(t->dir, "big.bin", NULL);
+  FILE *f = fopen(big, "wb");
+  assert_non_null(f);
+  assert_int_equal(ftruncate(fileno(f), ((off_t)1 << 30) + 1), 0);
+  fclose(f);
+  g_autofree char *s4 = g_strdup_printf("cifar10:%s", big);
+  expect_open_error(s4, NULL, ZC_ERROR_DATA, "1073741825 bytes, more than the 1073741824", big);
+}
+
+/* A batch whose size comes from user input is refused before anything is allocated. */
+static void test_huge_batch_is_an_error(void **state) {
+  GError *err = NULL;
+  ZcDataset *ds = zc_dataset_open("gaussian(classes=65536):16x4096x4096", NULL, &err);
+  assert_non_null(ds);
+  assert_null(zc_dataset_batch(ds, 64, 1, 0, &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_DATA));
+  if (!strstr(err->message, "a batch of 64 images of 16x4096x4096 needs 68719476736 bytes"))
+    fail_msg("message: %s", err->message);
+  g_clear_error(&err);
+  zc_dataset_free(ds);
+  expect_open_error("gaussian:3x100000x100000", NULL, ZC_ERROR_CONFIG, "is not CxHxW", "H and W in 1..4096");
+  expect_open_error("gaussian(classes=100000):3x2x2", NULL, ZC_ERROR_CONFIG, "classes '100000'", "1..65536");
+}
+
 static void test_spec_errors(void **state) {
   const int C = ZC_ERROR_CONFIG;
   expect_open_error(NULL, NULL, C, "no spec", NULL);
@@ -584,6 +627,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_cifar_bad_files, tmp_setup, tmp_teardown),
     cmocka_unit_test_setup_teardown(test_fmnist_small_and_bad_files, tmp_setup, tmp_teardown),
     cmocka_unit_test(test_spec_errors),
+    cmocka_unit_test_setup_teardown(test_not_regular_or_too_big, tmp_setup, tmp_teardown),
+    cmocka_unit_test(test_huge_batch_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/registry.h>
@@ -116,6 +118,139 @@ static void test_search_path_order(void **state) {
   g_free(p);
 }
 
+
+/* A temp dir (mode 0700) holding `name`: a copy of tests/plugins' `src` cut to `len` bytes
+ * (-1: whole). */
+static char *copy_plugin(const char *dir, const char *src, const char *name, gssize len) {
+  gchar *data = NULL;
+  gsize n = 0;
+  char *from = g_build_filename(TP_DIR, src, NULL), *to = g_build_filename(dir, name, NULL);
+  assert_true(g_file_get_contents(from, &data, &n, NULL));
+  assert_true(g_file_set_contents(to, data, len < 0 ? (gssize)n : len, NULL));
+  assert_int_equal(chmod(to, 0755), 0);
+  g_free(data);
+  g_free(from);
+  return to;
+}
+
+/* Files that would crash (SIGBUS on a truncated object) or hang (a FIFO) the dynamic
+ * linker are refused before dlopen, each with its reason; the good plugin beside them loads. */
+static void test_scan_refuses_non_plugin_files(void **state) {
+  char *dir = g_dir_make_tmp("zc-loader-XXXXXX", NULL);
+  g_free(copy_plugin(dir, "tp_good.so", "good.so", -1));
+  g_free(copy_plugin(dir, "tp_good.so", "trunc.so", 3000));
+  char *fifo = g_build_filename(dir, "x.so", NULL), *text = g_build_filename(dir, "y.so", NULL),
+       *sub = g_build_filename(dir, "z.so", NULL);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_true(g_file_set_contents(text, "#!/bin/sh\necho not a plugin\n", -1, NULL));
+  assert_int_equal(mkdir(sub, 0700), 0);
+  ZcRegistry *reg = zc_registry_new();
+  assert_int_equal(zc_registry_scan(reg, dir), 1);
+  assert_non_null(zc_registry_find(reg, ZC_KIND_PROXY, "tp_good"));
+  assert_refused(reg, "trunc.so", "truncated: segment");
+  assert_refused(reg, "x.so", "a FIFO, not a plugin file");
+  assert_refused(reg, "y.so", "not an ELF shared object");
+  assert_refused(reg, "z.so", "a directory, not a plugin file");
+  assert_int_equal(zc_registry_refusals(reg)->len, 4);
+  zc_registry_free(reg);
+  rmdir(sub);
+  unlink(fifo);
+  unlink(text);
+  g_free(fifo);
+  g_free(text);
+  g_free(sub);
+  char *rm = g_strdup_printf("rm -rf '%s'", dir);
+  assert_int_equal(system(rm), 0);
+  g_free(rm);
+  g_free(dir);
+}
+
+static void count_warning(const char *message, gpointer data) {
+  assert_non_null(strstr(message, "insecure"));
+  (*(int *)data)++;
+}
+
+/* Plugins others can write are refused, unless ZCNAS_ALLOW_INSECURE_PLUGINS=1 makes that
+ * a warning. */
+static void test_insecure_plugins(void **state) {
+  char *dir = g_dir_make_tmp("zc-loader-XXXXXX", NULL);
+  char *file = copy_plugin(dir, "tp_good.so", "tp_good.so", -1);
+  g_unsetenv("ZCNAS_ALLOW_INSECURE_PLUGINS");
+  /* group-writable file */
+  assert_int_equal(chmod(file, 0775), 0);
+  ZcRegistry *reg = zc_registry_new();
+  GError *err = NULL;
+  assert_false(zc_registry_load_file(reg, file, &err));
+  assert_non_null(strstr(err->message, "insecure: writable by its group"));
+  assert_true(g_str_has_prefix(err->message, file));
+  g_clear_error(&err);
+  zc_registry_free(reg);
+  /* owned by another user (only root can arrange that) */
+  if (geteuid() == 0) {
+    assert_int_equal(chown(file, 12345, (gid_t)-1), 0);
+    reg = zc_registry_new();
+    assert_false(zc_registry_load_file(reg, file, &err));
+    assert_non_null(strstr(err->message, "insecure: owned by user id 12345"));
+    g_clear_error(&err);
+    zc_registry_free(reg);
+    assert_int_equal(chown(file, 0, (gid_t)-1), 0);
+  }
+  /* world-writable directory, even with a sticky bit */
+  assert_int_equal(chmod(file, 0755), 0);
+  assert_int_equal(chmod(dir, 01777), 0);
+  reg = zc_registry_new();
+  assert_false(zc_registry_load_file(reg, file, &err));
+  assert_non_null(strstr(err->message, "is writable by everyone"));
+  g_clear_error(&err);
+  zc_registry_free(reg);
+  /* the opt-out: loaded, with a warning */
+  g_setenv("ZCNAS_ALLOW_INSECURE_PLUGINS", "1", TRUE);
+  int warnings = 0;
+  reg = zc_registry_new();
+  zc_registry_set_warn_func(reg, count_warning, &warnings);
+  assert_true(zc_registry_load_file(reg, file, NULL));
+  assert_int_equal(warnings, 1);
+  zc_registry_free(reg);
+  g_unsetenv("ZCNAS_ALLOW_INSECURE_PLUGINS");
+  assert_int_equal(chmod(dir, 0700), 0);
+  unlink(file);
+  rmdir(dir);
+  g_free(file);
+  g_free(dir);
+}
+
+/* With a search path, only the file named after the plugin asked for is opened: the
+ * broken plugins beside it are never touched. */
+static void test_require_loads_only_what_is_asked(void **state) {
+  ZcRegistry *reg = zc_registry_new();
+  zc_registry_set_path(reg, "/nonexistent:" TP_DIR);
+  GError *err = NULL;
+  const ZcPluginDesc *d = zc_registry_require(reg, ZC_KIND_PROXY, "tp_good", "x.cfg:1", &err);
+  assert_non_null(d);
+  assert_string_equal(zc_registry_origin(reg, d), TP_DIR "/tp_good.so");
+  assert_int_equal(zc_registry_refusals(reg)->len, 0);
+  GPtrArray *all = zc_registry_list(reg, 0);
+  assert_int_equal(all->len, 1);
+  g_ptr_array_unref(all);
+  /* found but refused: the reason and the file, not "no such plugin" */
+  assert_null(zc_registry_require(reg, ZC_KIND_PROXY, "tp_major", "--set proxies[0]", &err));
+  assert_non_null(strstr(err->message, "--set proxies[0]: proxy 'tp_major' was refused: " TP_DIR "/tp_major.so: "));
+  assert_non_null(strstr(err->message, "major versions differ"));
+  g_clear_error(&err);
+  /* the file must provide the kind asked for */
+  assert_null(zc_registry_require(reg, ZC_KIND_SPACE, "tp_good", "x.cfg:2", &err));
+  assert_non_null(strstr(err->message, "provides proxy 'tp_good', not space 'tp_good'"));
+  g_clear_error(&err);
+  /* no file at all: the directories searched */
+  assert_null(zc_registry_require(reg, ZC_KIND_PROXY, "nope", "x.cfg:3", &err));
+  assert_non_null(strstr(err->message, "no file nope.so in /nonexistent:"));
+  g_clear_error(&err);
+  /* a name is never a path */
+  assert_null(zc_registry_require(reg, ZC_KIND_PROXY, "../x", "x.cfg:4", &err));
+  g_clear_error(&err);
+  zc_registry_free(reg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scan_refuses_each_broken_plugin),
@@ -123,6 +258,9 @@ int main(void) {
     cmocka_unit_test(test_version_rules),
     cmocka_unit_test(test_require_lists_available),
     cmocka_unit_test(test_search_path_order),
+    cmocka_unit_test(test_scan_refuses_non_plugin_files),
+    cmocka_unit_test(test_insecure_plugins),
+    cmocka_unit_test(test_require_loads_only_what_is_asked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

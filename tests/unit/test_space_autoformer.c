@@ -526,6 +526,41 @@ static void test_options_and_interface(void **state) {
 /* Every row of Auto-Prox's AutoFormer-Tiny table maps to a tiny genotype, and the text rule
  * of docs/spaces.md (e<hidden_dim>-d<depth>-r<ratios, ';' -> ',', "4.0" -> "4">-h<heads>)
  * gives exactly its canonical string, which the plugin accepts. */
+/* Options inside their documented ranges whose network does not fit in memory: the build
+ * fails with an error giving the bytes needed and allowed, and does not abort. */
+static void test_huge_network_is_an_error(void **state) {
+  const char *kv[] = {"variant=tiny", "image_size=4096", "patch_size=1", NULL};
+  ZcSpace *s = space_with(kv);
+  ZcArch *a = parse(s, "e216-d14-r4,4,4,4,4,4,4,4,4,4,4,4,4,3.5-h3,3,3,3,3,3,3,3,3,3,3,3,3,4");
+  ZcBuildSpec spec = {sizeof spec, FALSE, 1};
+  GError *err = NULL;
+  assert_null(zc_space_build(s, a, &spec, &err));
+  assert_non_null(err);
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_NOMEM));
+  if (!strstr(err->message, "over the memory budget of")) fail_msg("message: %s", err->message);
+  g_clear_error(&err);
+  /* an explicit budget: a small network that exceeds it is refused the same way */
+  g_setenv("ZCNAS_MEMORY_BUDGET", "100K", TRUE);
+  const char *small[] = {"variant=tiny", "image_size=32", "patch_size=8", "classes=10", NULL};
+  ZcSpace *t = space_with(small);
+  ZcArch *b = parse(t, "e216-d14-r4,4,4,4,4,4,4,4,4,4,4,4,4,3.5-h3,3,3,3,3,3,3,3,3,3,3,3,3,4");
+  assert_null(zc_space_build(t, b, &spec, &err));
+  if (!err || !strstr(err->message, "memory budget of 102400 bytes")) fail_msg("message: %s", err ? err->message : "none");
+  g_clear_error(&err);
+  g_setenv("ZCNAS_MEMORY_BUDGET", "lots", TRUE);
+  assert_null(zc_space_build(t, b, &spec, &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_CONFIG));
+  g_clear_error(&err);
+  g_unsetenv("ZCNAS_MEMORY_BUDGET");
+  ZcNet *net = zc_space_build(t, b, &spec, &err);
+  assert_non_null(net);
+  zc_net_free(net);
+  zc_space_arch_free(t, b);
+  zc_space_free(t);
+  zc_space_arch_free(s, a);
+  zc_space_free(s);
+}
+
 static void test_benchmark_rows(void **state) {
   char *text;
   assert_true(g_file_get_contents(AUTOPROX_CSV, &text, NULL, NULL));
@@ -579,6 +614,7 @@ int main(void) {
     cmocka_unit_test(test_heads),
     cmocka_unit_test(test_blocks),
     cmocka_unit_test(test_variation_limits),
+    cmocka_unit_test(test_huge_network_is_an_error),
     cmocka_unit_test(test_options_and_interface),
     cmocka_unit_test(test_benchmark_rows),
   };
