@@ -71,7 +71,7 @@ grep -q "at position 15: 2 MLP ratios given, depth 12 needs 12" "$T/err" || fail
 ZCNAS_MEMORY_BUDGET=100M "$ZCNAS" score --space autoformer --set space.variant=tiny --arch "$G0" --proxy synflow,params \
   > "$T/budget.csv" 2> "$T/err" || fail "score over the memory budget exited $?"
 [ "$(tail -n 1 "$T/budget.csv")" = "\"$G0\",nan,5.783656" ] || fail "budget row: $(tail -n 1 "$T/budget.csv")"
-grep -q "synflow on .*over the memory budget of 104857600 bytes (ZCNAS_MEMORY_BUDGET)" "$T/err" || fail "budget message"
+grep -q "synflow failed on .*over the memory budget of 104857600 bytes (ZCNAS_MEMORY_BUDGET)" "$T/err" || fail "budget message"
 
 # sampling: deterministic, inside the parameter window, canonical (re-reads as itself)
 "$ZCNAS" arch --space autoformer --sample 30 --seed 7 --set space.min_params_m=18 --set space.max_params_m=23 > "$T/af1.csv"
