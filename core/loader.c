@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <link.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -205,6 +207,20 @@ static const char *file_type_name(mode_t mode) {
   return "not a regular file";
 }
 
+/* A group of one: the owner's primary group, named after the owner, with no other members.
+ * Under umask 002 (user private groups, Debian's and Ubuntu's default for people) every
+ * file a user builds is group-writable, and only that user can write it. */
+static gboolean private_group(uid_t uid, gid_t gid) {
+  struct passwd pw, *pwp = NULL;
+  struct group gr, *grp = NULL;
+  char pbuf[4096], gbuf[16384];
+  if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &pwp) || !pwp || pw.pw_gid != gid) return FALSE;
+  if (getgrgid_r(gid, &gr, gbuf, sizeof gbuf, &grp) || !grp || strcmp(gr.gr_name, pw.pw_name)) return FALSE;
+  for (char **m = gr.gr_mem; m && *m; m++)
+    if (strcmp(*m, pw.pw_name)) return FALSE;
+  return TRUE;
+}
+
 /* Someone else who can write a plugin file or its directory can run code in this process. */
 static gboolean check_trust(const char *file, const struct stat *st, GError **error) {
   char *dir = g_path_get_dirname(file);
@@ -215,7 +231,7 @@ static gboolean check_trust(const char *file, const struct stat *st, GError **er
   if (dir_open) return FALSE;
   if (st->st_uid != geteuid() && st->st_uid != 0)
     REFUSE("owned by user id %u, neither you nor root", (unsigned)st->st_uid);
-  if (st->st_mode & (S_IWGRP | S_IWOTH))
+  if ((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && !private_group(st->st_uid, st->st_gid)))
     REFUSE("writable by %s (mode %04o)", (st->st_mode & S_IWOTH) ? "everyone" : "its group",
            (unsigned)(st->st_mode & 07777));
   return TRUE;
