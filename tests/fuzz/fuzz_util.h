@@ -15,6 +15,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char *fuzz_dir;   /* removed at exit */
 
+/* A GLib critical (g_return_if_fail) reached from input is a bug: make it a crash that
+ * libFuzzer records (abort(), not the SIGTRAP of a fatal GLib log level). */
+static void fuzz_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user) {
+  g_log_default_handler(domain, level, message, user);
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) abort();
+}
+__attribute__((constructor)) static void fuzz_fatal_criticals(void) {
+  g_log_set_default_handler(fuzz_log, NULL);
+}
+
 G_GNUC_UNUSED static void fuzz_dir_remove(void) {
   GDir *d = g_dir_open(fuzz_dir, 0, NULL);
   const char *name;
