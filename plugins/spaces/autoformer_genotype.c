@@ -353,9 +353,11 @@ gboolean zc_af_genotype_from_fields(ZcAfVariant variant, const char *embed_dim,
   genotype_clear(&g, variant);
   if (!field_uint(embed_dim, "hidden dim", &g.embed_dim, error)) return FALSE;
   if (!field_uint(depth, "depth", &g.depth, error)) return FALSE;
-  if (g.depth == 0 || g.depth > ZC_AF_MAX_DEPTH) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_PARSE, "AutoFormer row: depth %u out of range",
-                g.depth);
+  /* above the supernet's depth, a supernet-length list would be read past its end */
+  if (g.depth == 0 || g.depth > super_depth) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_PARSE,
+                "AutoFormer row: depth %u out of range 1..%u (the %s supernet)", g.depth,
+                super_depth, sp->name);
     return FALSE;
   }
   g_auto(GStrv) ratios = split_list(mlp_ratios, "MLP ratio list", g.depth, super_depth, error);

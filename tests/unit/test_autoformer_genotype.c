@@ -601,6 +601,22 @@ static void test_from_fields_lengths_and_errors(void **state) {
   g_clear_error(&err);
 }
 
+/* Found by fuzzing (tests/fuzz/corpus/space/row_depth_over_supernet): a depth above the
+ * supernet's with supernet-length lists read past the lists' end (a GLib critical on
+ * the NULL terminator) and blamed MLP ratio '(null)'. */
+static void test_from_fields_depth_over_supernet(void **state) {
+  const char *r14 = "4;3.5;3.5;4;4;4;4;3.5;3.5;3.5;3.5;3.5;4;4";
+  const char *h14 = "3;3;3;4;4;3;3;3;4;3;3;4;3;4";
+  ZcAfGenotype g;
+  GError *err = NULL;
+  g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  assert_false(zc_af_genotype_from_fields(ZC_AF_TINY, "192", "16", r14, h14, &g, &err));
+  assert_true(g_error_matches(err, ZC_ERROR, ZC_ERROR_PARSE));
+  assert_non_null(strstr(err->message, "depth 16"));
+  assert_null(strstr(err->message, "(null)"));
+  g_clear_error(&err);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tables_and_names),
@@ -617,6 +633,7 @@ int main(void) {
     cmocka_unit_test(test_crossover_properties),
     cmocka_unit_test(test_autoprox_rows),
     cmocka_unit_test(test_from_fields_lengths_and_errors),
+    cmocka_unit_test(test_from_fields_depth_over_supernet),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
