@@ -326,6 +326,7 @@ ZcTable *zc_table_load(const char *path, const char *key_column, const char *con
   }
 
 out:
+  g_free(bad);
   g_free(midx);
   g_ptr_array_unref(problems);
   g_ptr_array_unref(header);
