@@ -5,6 +5,33 @@
 #include <zcnas/error.h>
 #include "context.h"
 
+/* The settings every experiment shares (zcnas/run.h). */
+const ZcOption zc_data_schema[] = {
+  {"spec", ZC_OPT_STRING, "", 0, 0, NULL,
+   "input data: cifar10:PATH, cifar100:PATH, fmnist:PATH or gaussian:CxHxW (docs/data.md); empty: none"},
+  {"batch", ZC_OPT_INT, "64", 1, 4096, NULL, "images per batch"},
+  {NULL},
+};
+
+const ZcOption zc_output_schema[] = {
+  {"dir", ZC_OPT_STRING, "zcnas-out", 0, 0, NULL, "directory for the result files"},
+  {"top", ZC_OPT_INT, "10", 1, 1000000, NULL, "rows of the result table printed (search)"},
+  {"bootstrap", ZC_OPT_INT, "1000", 0, 1000000, NULL, "bootstrap replicates for the intervals; 0: none (correlate)"},
+  {"level", ZC_OPT_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence level of the intervals (correlate)"},
+  {"precision", ZC_OPT_INT_LIST, "[5, 10]", 1, 100, NULL, "precision at the top k % of the ground truth (correlate)"},
+  {"plots", ZC_OPT_BOOL, "true", 0, 0, NULL, "draw PNG plots with gnuplot when it is installed (correlate)"},
+  {"nan_policy", ZC_OPT_CHOICE, "skip", 0, 0, "skip|last",
+   "a failed or NaN score: skip (leave the architecture out) or last (rank it below all others, as "
+   "NAS-Bench-Suite-Zero does) (correlate)"},
+  {NULL},
+};
+
+const ZcOption zc_sample_schema[] = {
+  {"count", ZC_OPT_INT, "100", 0, 1000000000, NULL, "architectures drawn from those the benchmark covers; 0: all"},
+  {"seed", ZC_OPT_INT, "-1", -1, 4611686018427387904.0, NULL, "seed of the draw; -1: the pipeline's seed"},
+  {NULL},
+};
+
 gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error) {
   const char *spec = zc_options_string(data_opts, "spec");
   *out = NULL;
