@@ -1,4 +1,4 @@
-/* Parameter initialisation schemes and the absolute-value switch used by synflow. */
+/* Parameter initialisation schemes and the absolute-value switch (zc_net_params_abs). */
 #include "config.h"
 #include <math.h>
 #include <string.h>

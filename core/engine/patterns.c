@@ -1,5 +1,5 @@
 /* Bit-packed activation sign patterns: one guint64 per unit, bit s = sample s is positive;
- * distinct counts (radix sort + unique) and the NWOT agreement kernel (popcount). */
+ * distinct counts (radix sort + unique). */
 #include "config.h"
 #include <string.h>
 #include "engine-impl.h"
@@ -75,25 +75,4 @@ gsize zc_patterns_count_distinct_union(const guint64 *const *sets, const gsize *
 
 gsize zc_patterns_count_distinct(const guint64 *p, gsize n) {
   return zc_patterns_count_distinct_union(&p, &n, 1);
-}
-
-void zc_patterns_agreement(const guint64 *p, gsize n, int S, double *K) {
-  g_return_if_fail(S >= 1 && S <= 64);
-  /* transpose: row s holds bit s of every unit, packed 64 units per word */
-  gsize W = (n + 63) / 64;
-  guint64 *rows = g_new0(guint64, (gsize) S * W);
-  for (gsize u = 0; u < n; u++) {
-    guint64 v = p[u];
-    for (int s = 0; s < S; s++)
-      if (v >> s & 1) rows[(gsize) s * W + u / 64] |= (guint64) 1 << (u % 64);
-  }
-  for (int i = 0; i < S; i++)
-    for (int j = i; j < S; j++) {
-      guint64 diff = 0;
-      for (gsize w = 0; w < W; w++) diff += (guint64) __builtin_popcountll(rows[(gsize) i * W + w] ^ rows[(gsize) j * W + w]);
-      double agree = (double) (n - diff);
-      K[i * S + j] += agree;
-      if (j != i) K[j * S + i] += agree;
-    }
-  g_free(rows);
 }

@@ -1,7 +1,8 @@
-/* zcnas — layer selection for the L-SWAG family (lswag, swap, zico, `zcnas layerstats`):
+/* zcnas — layer selection shared by several proxies and `zcnas layerstats`:
  * depth-percentile bins of weight layers, per-layer gradient statistics from the engine's
- * moments, the "spike" detector that picks a layer range, and activation patterns (Psi).
- * Public so that researchers' own proxies bin layers by the same rule. */
+ * moments, the "spike" detector that picks a layer range, and counts of distinct
+ * activation sign patterns.  Public so that researchers' own proxies bin layers by the
+ * same rule. */
 #ifndef ZC_LAYERSEL_H
 #define ZC_LAYERSEL_H
 #include <glib.h>
@@ -9,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* Depth-percentile bin of weight layer l (1-based) of L, the L-SWAG rule
+/* Depth-percentile bin of weight layer l (1-based) of L:
  * int((l / L) * 100 // (100 / bins)), with Python's float floor division, so bins run
  * 0..bins and bin `bins` holds the last layer alone. */
 guint zc_layersel_bin(guint l, guint L, guint bins);
@@ -19,9 +20,9 @@ guint zc_layersel_bin(guint l, guint L, guint bins);
  * K chunks with denominator K - ddof.  A variance <= 1e-12 E[g^2] counts as zero (it is
  * rounding left by E[g^2] - E[|g|]^2).  Weights with sigma = 0 are left out. */
 typedef struct {
-  double inv_sigma_sum;   /* sum over kept weights of 1 / sigma_w        (L-SWAG Lambda) */
-  double zico_sum;        /* sum over kept weights of E|g_w| / sigma_w    (ZiCo) */
-  double mean_log_sigma;  /* mean over kept weights of log sigma_w        (layerstats) */
+  double inv_sigma_sum;             /* sum over kept weights of 1 / sigma_w */
+  double mean_abs_over_sigma_sum;   /* sum over kept weights of E|g_w| / sigma_w */
+  double mean_log_sigma;            /* mean over kept weights of log sigma_w */
   gsize kept;             /* weights with sigma_w != 0 */
 } ZcLayerGradStat;
 /* FALSE when the layer has no moments (no moments pass) or K - ddof < 1. */
@@ -37,17 +38,8 @@ gboolean zc_layersel_spikes(const double *m, const gboolean *have, guint nbins, 
                             guint *end);
 #define ZC_LAYERSEL_SPIKE_THR 2.0
 
-/* Built-in (start, end) bins of `layers = "auto"` for a space measured with
- * `zcnas layerstats`; FALSE for other spaces. */
-gboolean zc_layersel_space_default(const char *space, guint *start, guint *end);
-
-/* Weight-layer index (1-based, 0 before the first weight layer) an activation belongs
- * to: the number of weight layers executed before it.  `layer_of_act` gets
- * zc_net_n_acts() entries. */
-void zc_layersel_act_layers(ZcNet *net, guint *layer_of_act);
-
-/* Whether an activation counts for SWAP-style expressivity: a ReLU whose input is a
- * conv map (C,H,W) (the SWAP rule), or any GELU (ViT MLPs; sign of its pre-activation). */
+/* Whether an activation counts for pattern expressivity (zc_layersel_psi): a ReLU whose
+ * input is a conv map (C,H,W), or any GELU (ViT MLPs; sign of its pre-activation). */
 gboolean zc_layersel_act_counts(const ZcActInfo *a);
 
 /* Number of distinct S-bit sign patterns (samples 0..S-1 of the last forward) over the

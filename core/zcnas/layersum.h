@@ -9,10 +9,10 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  ZC_LAYERSUM_GRAD_NORM,    /* sum_l ||g_l||_F          (grad_norm) */
-  ZC_LAYERSUM_WEIGHT_NORM,  /* sum_l ||W_l||_F          (l2_norm) */
-  ZC_LAYERSUM_ABS_WG,       /* sum_l sum |W_l * g_l|    (snip, synflow) */
-  ZC_LAYERSUM_WG            /* sum_l sum W_l * g_l      (plain) */
+  ZC_LAYERSUM_GRAD_L2,      /* sum_l ||g_l||_F */
+  ZC_LAYERSUM_WEIGHT_L2,    /* sum_l ||W_l||_F */
+  ZC_LAYERSUM_ABS_WG,       /* sum_l sum |W_l * g_l| */
+  ZC_LAYERSUM_WG            /* sum_l sum W_l * g_l */
 } ZcLayerSum;
 
 /* The sum over the weight layers of `net` for the last run held by `ws`. */

@@ -189,8 +189,8 @@ void zc_net_set_role(ZcNet *net, int node, const char *role);
 const char *zc_net_get_role(const ZcNet *net, int node);
 
 enum {
-  ZC_TAG_BLOCK_OUTPUT = 1u << 0,   /* output of a cell/block (AZ-NAS features) */
-  ZC_TAG_PRE_GAP      = 1u << 1,   /* feature map right before global pooling (Zen) */
+  ZC_TAG_BLOCK_OUTPUT = 1u << 0,   /* output of a cell/block */
+  ZC_TAG_PRE_GAP      = 1u << 1,   /* feature map right before global pooling */
   ZC_TAG_STEM_OUTPUT  = 1u << 2,
   ZC_TAG_USER         = 1u << 8    /* first bit free for plugins */
 };
@@ -205,7 +205,7 @@ guint zc_net_find_tagged(const ZcNet *net, guint tags, int *nodes, guint max);
 typedef enum {
   ZC_BN_BATCH,     /* batch statistics (PyTorch train()); running stats updated */
   ZC_BN_RUNNING,   /* running statistics (PyTorch eval()) */
-  ZC_BN_OFF        /* identity (NASLib bn=False, synflow) */
+  ZC_BN_OFF        /* identity (NASLib bn=False) */
 } ZcBnMode;
 void zc_net_set_bn_mode(ZcNet *net, ZcBnMode mode);
 ZcBnMode zc_net_get_bn_mode(const ZcNet *net);
@@ -213,13 +213,13 @@ ZcBnMode zc_net_get_bn_mode(const ZcNet *net);
 void zc_net_set_bn_update_running(ZcNet *net, gboolean update);
 /* Reset running_mean = 0, running_var = 1 everywhere. */
 void zc_net_reset_bn_running(ZcNet *net);
-/* Mean of running_var over the channels of the BN node (Zen reads it); NAN if not BN. */
+/* Mean of running_var over the channels of the BN node; NAN if not BN. */
 double zc_net_bn_running_var_mean(const ZcNet *net, int node);
 
-/* Whether backward also produces dL/d(input) (jacov, epe_nas).  Default FALSE. */
+/* Whether backward also produces dL/d(input) (input Jacobians).  Default FALSE. */
 void zc_net_set_input_grad(ZcNet *net, gboolean on);
 
-/* Per-sample / per-sub-batch gradient moments (L-SWAG, ZiCo).  With k >= 1 the batch of B
+/* Per-sample / per-sub-batch gradient moments.  With k >= 1 the batch of B
  * samples is split into k contiguous chunks (chunk j = samples [j*B/k, (j+1)*B/k)), and
  * ONE forward+backward then behaves like k independent runs: BatchNorm in batch mode uses
  * each chunk's own statistics (running stats updated once per chunk, in order), the
@@ -240,7 +240,7 @@ typedef enum {
                                   bias U(+-1/sqrt(fan_in)); norm gamma 1 beta 0 */
   ZC_INIT_KAIMING_NORMAL_FAN_IN,   /* W ~ N(0, 2/fan_in), biases 0, norm 1/0 */
   ZC_INIT_KAIMING_NORMAL_FAN_OUT,  /* W ~ N(0, 2/fan_out) (fan_out = out_c*kh*kw) */
-  ZC_INIT_NORMAL,              /* W and embeddings ~ N(0, arg^2) (arg = 1: Zen/SWAP), biases 0,
+  ZC_INIT_NORMAL,              /* W and embeddings ~ N(0, arg^2) (often arg = 1), biases 0,
                                   norm 1/0 */
   ZC_INIT_XAVIER_UNIFORM,      /* W ~ U(+-sqrt(6/(fan_in+fan_out))), biases 0, norm 1/0 */
   ZC_INIT_XAVIER_NORMAL,       /* W ~ N(0, 2/(fan_in+fan_out)) */
@@ -256,7 +256,7 @@ typedef enum {
  * (ignored by other schemes; pass 1.0 / 0.02). */
 #define ZC_RNG_STREAM_INIT G_GUINT64_CONSTANT(0x696e6974)
 void zc_net_init(ZcNet *net, ZcInit scheme, double arg, guint64 seed);
-/* Replace every parameter and BN buffer by its absolute value (synflow, DSS) ... */
+/* Replace every parameter and BN buffer by its absolute value ... */
 void zc_net_params_abs(ZcNet *net);
 /* ... and give back the signs saved by the last zc_net_params_abs(). */
 void zc_net_params_restore_sign(ZcNet *net);
@@ -331,10 +331,10 @@ int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
 gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g_out, void *g_in,
                     GError **error);
 
-/* Hessian-vector product for GraSP: hv = H v where H is the Hessian of the loss w.r.t. all
+/* Hessian-vector product: hv = H v where H is the Hessian of the loss w.r.t. all
  * conv/linear weights and v is given per weight layer (the concatenation, in layer order,
  * of n_layers weight-shaped blocks, net dtype; NULL = the gradient on this batch, i.e.
- * GraSP's Hg).  Method: central
+ * H g).  Method: central
  * finite difference of gradients, hv = (g(W + h v) - g(W - h v)) / (2h) with
  * h = eps / max(||v||_2, 1e-30) and eps = 1e-4 (float64 nets; 1e-2 for float32).  The
  * same batch is run twice; BN running stats are not updated by these runs, and the weights
@@ -396,9 +396,6 @@ gsize zc_patterns_count_distinct(const guint64 *p, gsize n);
 /* Distinct count of the union of several pattern sets (concatenated by the caller or not):
  * sets[i] has lens[i] words. */
 gsize zc_patterns_count_distinct_union(const guint64 *const *sets, const gsize *lens, guint n_sets);
-/* NWOT kernel: K[i*S+j] += number of units where samples i and j agree (both bits equal),
- * for i, j < n_samples, over n patterns.  Accumulates, so call once per layer. */
-void zc_patterns_agreement(const guint64 *p, gsize n, int n_samples, double *K);
 
 G_END_DECLS
 #endif

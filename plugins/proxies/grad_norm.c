@@ -21,7 +21,7 @@ static gboolean grad_norm_score(gpointer self, ZcEval *ev, double *out, GError *
   ZcNet *net;
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
-  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_GRAD_NORM);
+  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_GRAD_L2);
   return TRUE;
 }
 

@@ -20,7 +20,7 @@ static gboolean l2_norm_score(gpointer self, ZcEval *ev, double *out, GError **e
   ZcNet *net;
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
-  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_WEIGHT_NORM);
+  out[0] = zc_net_layer_sum(net, ws, ZC_LAYERSUM_WEIGHT_L2);
   return TRUE;
 }
 

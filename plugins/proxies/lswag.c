@@ -20,6 +20,41 @@
 #include <zcnas/zcnas.h>
 #include <zcnas/layersel.h>
 
+/* Built-in (start, end) bins of `layers = "auto"`, measured with `zcnas layerstats`
+ * (docs/lswag.md gives the commands and the numbers); FALSE for other spaces. */
+static const struct {
+  const char *space;
+  guint start, end;
+} space_defaults[] = {
+  {"nb201", 0, 10},
+  {"autoformer", 0, 10},
+};
+
+static gboolean space_default(const char *space, guint *start, guint *end) {
+  for (gsize i = 0; i < G_N_ELEMENTS(space_defaults); i++)
+    if (space && !strcmp(space, space_defaults[i].space)) {
+      *start = space_defaults[i].start;
+      *end = space_defaults[i].end;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Weight-layer index (1-based, 0 before the first weight layer) an activation belongs
+ * to: the number of weight layers executed before it.  `layer_of_act` gets
+ * zc_net_n_acts() entries. */
+static void act_layers(ZcNet *net, guint *layer_of_act) {
+  guint nl = zc_net_n_layers(net), na = zc_net_n_acts(net), l = 0;
+  ZcLayerInfo L;
+  for (guint a = 0; a < na; a++) {
+    ZcActInfo A;
+    zc_net_act(net, NULL, a, &A);
+    /* acts and layers are both in execution (= node id) order */
+    while (l < nl && zc_net_layer(net, NULL, l, &L) && L.node < A.node) l++;
+    layer_of_act[a] = l;
+  }
+}
+
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds lswag_needs = {
@@ -146,7 +181,7 @@ static gboolean lswag_score(gpointer self, ZcEval *ev, double *out, GError **err
     start = 0;
     end = (guint)s->bins;
   } else if (s->sel == SEL_AUTO &&
-             !zc_layersel_space_default(zc_space_name(zc_eval_space(ev)), &start, &end)) {
+             !space_default(zc_space_name(zc_eval_space(ev)), &start, &end)) {
     /* no measured default for this space: the detector on this network's own bins */
     gboolean *have = g_new0(gboolean, nbins);
     for (guint b = 0; b < nbins; b++) {
@@ -166,7 +201,7 @@ static gboolean lswag_score(gpointer self, ZcEval *ev, double *out, GError **err
     guint na = zc_net_n_acts(net);
     guint *lay = g_new(guint, na ? na : 1);
     gboolean *use = g_new0(gboolean, na ? na : 1);
-    zc_layersel_act_layers(net, lay);
+    act_layers(net, lay);
     guint lo = s->psi_from_lhat ? start : 0;
     for (guint a = 0; a < na; a++) {
       ZcActInfo A;

@@ -37,6 +37,29 @@ static gpointer nwot_create(const ZcOptions *o, GError **error) {
 
 static void nwot_destroy(gpointer self) { g_free(self); }
 
+/* K[i*S+j] += number of units where samples i and j agree (both bits equal), for
+ * i, j < S, over n patterns (popcounts).  Accumulates, so call once per activation. */
+static void agreement(const guint64 *p, gsize n, int S, double *K) {
+  g_return_if_fail(S >= 1 && S <= 64);
+  /* transpose: row s holds bit s of every unit, packed 64 units per word */
+  gsize W = (n + 63) / 64;
+  guint64 *rows = g_new0(guint64, (gsize) S * W);
+  for (gsize u = 0; u < n; u++) {
+    guint64 v = p[u];
+    for (int s = 0; s < S; s++)
+      if (v >> s & 1) rows[(gsize) s * W + u / 64] |= (guint64) 1 << (u % 64);
+  }
+  for (int i = 0; i < S; i++)
+    for (int j = i; j < S; j++) {
+      guint64 diff = 0;
+      for (gsize w = 0; w < W; w++) diff += (guint64) __builtin_popcountll(rows[(gsize) i * W + w] ^ rows[(gsize) j * W + w]);
+      double agree = (double) (n - diff);
+      K[i * S + j] += agree;
+      if (j != i) K[j * S + i] += agree;
+    }
+  g_free(rows);
+}
+
 static gboolean nwot_score(gpointer self, ZcEval *ev, double *out, GError **error) {
   gboolean relu_only = *(gboolean *)self;
   ZcNet *net;
@@ -56,7 +79,7 @@ static gboolean nwot_score(gpointer self, ZcEval *ev, double *out, GError **erro
       p = g_renew(guint64, p, cap);
     }
     ok = zc_net_sign_patterns(net, ws, A.node, S, p, error);
-    if (ok) zc_patterns_agreement(p, A.units, S, K);
+    if (ok) agreement(p, A.units, S, K);
   }
   if (ok) out[0] = zc_eig_logabsdet(K, S, NULL);
   g_free(p);

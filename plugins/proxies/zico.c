@@ -63,7 +63,7 @@ static gboolean zico_score(gpointer self, ZcEval *ev, double *out, GError **erro
       g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "zico: the pass left no gradient moments");
       return FALSE;
     }
-    if (st.zico_sum > 0) total += log(st.zico_sum);
+    if (st.mean_abs_over_sigma_sum > 0) total += log(st.mean_abs_over_sigma_sum);
   }
   out[0] = total;
   return TRUE;

@@ -1,4 +1,4 @@
-/* libFuzzer harness: the image data readers (core/data.c), opened through the normal
+/* libFuzzer harness: the image data readers (core/base/data.c), opened through the normal
  * data spec.
  *
  * Input: a first line, then file contents.

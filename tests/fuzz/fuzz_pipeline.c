@@ -1,5 +1,5 @@
-/* libFuzzer harness: pipeline files (core/pipeline.c), the --set parser
- * (zc_pipeline_set) and schema validation of plugin groups (core/options.c).
+/* libFuzzer harness: pipeline files (core/base/pipeline.c), the --set parser
+ * (zc_pipeline_set) and schema validation of plugin groups (core/base/options.c).
  *
  * Input: leading lines "--set PATH=VALUE" (any number, each one override), then the
  * text of a pipeline file.  Every group a plugin or the core would validate (space,

@@ -1,4 +1,4 @@
-/* libFuzzer harness: the CSV benchmark-table reader (core/table.c).
+/* libFuzzer harness: the CSV benchmark-table reader (core/base/table.c).
  *
  * Input: byte 0 holds flags (1: lenient, 2: a key canonicaliser that lower-cases keys
  * and rejects those with '!', 4: quote one problem only); then a line naming the

@@ -386,20 +386,6 @@ static void test_sign_patterns(void **state) {
     for (gsize u = 0; u < lens[i]; u++) g_hash_table_add(h, &sets[i][u]);
   assert_int_equal(zc_patterns_count_distinct_union((const guint64 *const *) sets, lens, na), g_hash_table_size(h));
   g_hash_table_destroy(h);
-  /* NWOT agreement matrix vs brute force, over two layers (accumulates) */
-  const int S = 40;
-  double *K = g_new0(double, S * S);
-  zc_patterns_agreement(sets[0], lens[0], S, K);
-  zc_patterns_agreement(sets[1], lens[1], S, K);
-  for (int i = 0; i < S; i += 3)
-    for (int j = 0; j < S; j += 5) {
-      double ref = 0;
-      for (int l = 0; l < 2; l++)
-        for (gsize u = 0; u < lens[l]; u++) ref += ((sets[l][u] >> i) & 1) == ((sets[l][u] >> j) & 1);
-      assert_true(K[i * S + j] == ref);
-    }
-  assert_true(K[0] == (double) (lens[0] + lens[1]));
-  g_free(K);
   for (guint i = 0; i < na; i++) g_free(sets[i]);
   GError *err = NULL;
   guint64 dummy[1];

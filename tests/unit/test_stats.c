@@ -18,7 +18,7 @@ static void assert_close(double got, double want, double tol) {
   if (!(fabs(got - want) <= tol)) fail_msg("got %.17g, want %.17g (tol %g)", got, want, tol);
 }
 
-/* ---- reference formulations, written independently of core/stats.c ---------- */
+/* ---- reference formulations, written independently of core/base/stats.c ----- */
 
 /* average rank = (# smaller) + (# equal incl. itself + 1) / 2 */
 static void naive_rank(const double *x, int n, double *r) {

@@ -1,5 +1,5 @@
-/* Layer bins, per-layer gradient statistics, the spike detector and activation patterns
- * shared by lswag, swap, zico and `zcnas layerstats` (zcnas/layersel.h). */
+/* Layer bins, per-layer gradient statistics, the spike detector and activation-pattern
+ * counts, shared by several proxies and `zcnas layerstats` (zcnas/layersel.h). */
 #include "config.h"
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +34,7 @@ gboolean zc_layersel_grad_stat(const ZcLayerInfo *L, gboolean abs_g, int ddof, Z
   if (!L->m1 || !L->mabs || !L->m2 || K - ddof < 1) return FALSE;
   const double *m1 = L->m1, *ma = L->mabs, *m2 = L->m2;
   const double invK = 1.0 / K, corr = (double)K / (double)(K - ddof);
-  double inv = 0, zico = 0, logs = 0;
+  double inv = 0, snr = 0, logs = 0;
   gsize kept = 0;
   for (gsize i = 0; i < L->weight_numel; i++) {
     double e2 = m2[i] * invK;
@@ -43,12 +43,12 @@ gboolean zc_layersel_grad_stat(const ZcLayerInfo *L, gboolean abs_g, int ddof, Z
     if (!(var > 1e-12 * e2 * corr)) continue;   /* zero (or rounding of zero) variance */
     double sd = sqrt(var);
     inv += 1.0 / sd;
-    zico += ma[i] * invK / sd;
+    snr += ma[i] * invK / sd;
     logs += log(sd);
     kept++;
   }
   out->inv_sigma_sum = inv;
-  out->zico_sum = zico;
+  out->mean_abs_over_sigma_sum = snr;
   out->mean_log_sigma = kept ? logs / (double)kept : NAN;
   out->kept = kept;
   return TRUE;
@@ -95,37 +95,6 @@ gboolean zc_layersel_spikes(const double *m, const gboolean *have, guint nbins, 
     *end = nbins ? nbins - 1 : 0;
   }
   return any;
-}
-
-/* Measured with `zcnas layerstats` (docs/lswag.md gives the commands and the numbers). */
-static const struct {
-  const char *space;
-  guint start, end;
-} space_defaults[] = {
-  {"nb201", 0, 10},
-  {"autoformer", 0, 10},
-};
-
-gboolean zc_layersel_space_default(const char *space, guint *start, guint *end) {
-  for (gsize i = 0; i < G_N_ELEMENTS(space_defaults); i++)
-    if (space && !strcmp(space, space_defaults[i].space)) {
-      *start = space_defaults[i].start;
-      *end = space_defaults[i].end;
-      return TRUE;
-    }
-  return FALSE;
-}
-
-void zc_layersel_act_layers(ZcNet *net, guint *layer_of_act) {
-  guint nl = zc_net_n_layers(net), na = zc_net_n_acts(net), l = 0;
-  ZcLayerInfo L;
-  for (guint a = 0; a < na; a++) {
-    ZcActInfo A;
-    zc_net_act(net, NULL, a, &A);
-    /* acts and layers are both in execution (= node id) order */
-    while (l < nl && zc_net_layer(net, NULL, l, &L) && L.node < A.node) l++;
-    layer_of_act[a] = l;
-  }
 }
 
 gboolean zc_layersel_act_counts(const ZcActInfo *a) {

@@ -1,4 +1,4 @@
-/* Progress of a long scoring run on stderr (private to libzcnas; core/progress.c): a bar
+/* Progress of a long scoring run on stderr (private to libzcnas; core/base/progress.c): a bar
  * with rate and ETA redrawn in place on a terminal, otherwise a log line every few
  * seconds; nothing when quiet. */
 #ifndef ZC_PROGRESS_H

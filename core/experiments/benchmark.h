@@ -1,4 +1,5 @@
-/* Ground-truth benchmarks of a correlate pipeline (private to libzcnas; core/benchmark.c):
+/* Ground-truth benchmarks of a correlate pipeline (private to libzcnas;
+ * core/experiments/benchmark.c):
  *   benchmark  = { table = "nb201_accuracy.csv"; key = "arch_str"; metric = "cifar10_val_acc"; };
  *   benchmarks = ( { ... }, { ... } );
  * Keys are canonicalised through the space: an integer key is an index
@@ -9,7 +10,7 @@
 #include <glib.h>
 #include <zcnas/space.h>
 #include <zcnas/table.h>
-#include "experiment.h"
+#include "run/context.h"
 
 typedef struct {
   char *name;          /* label in outputs: `name`, else the metric */

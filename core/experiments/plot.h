@@ -1,4 +1,4 @@
-/* PNG plots of a correlate run drawn by gnuplot (private to libzcnas; core/plot.c):
+/* PNG plots of a correlate run drawn by gnuplot (private to libzcnas; core/experiments/plot.c):
  * a scatter of each proxy against each benchmark, a bar chart of Spearman's ρ with its
  * interval per benchmark, and a proxy × benchmark heat-map when there are several.
  * gnuplot is the one configure found (ZC_GNUPLOT), or $ZCNAS_GNUPLOT when set (empty:

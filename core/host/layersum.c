@@ -8,8 +8,8 @@
   static double term_##T(ZcLayerSum what, const T *w, const T *g, gsize n) {                 \
     double s = 0;                                                                            \
     switch (what) {                                                                          \
-    case ZC_LAYERSUM_GRAD_NORM: for (gsize i = 0; i < n; i++) s += (double)g[i] * g[i]; return sqrt(s); \
-    case ZC_LAYERSUM_WEIGHT_NORM: for (gsize i = 0; i < n; i++) s += (double)w[i] * w[i]; return sqrt(s); \
+    case ZC_LAYERSUM_GRAD_L2: for (gsize i = 0; i < n; i++) s += (double)g[i] * g[i]; return sqrt(s); \
+    case ZC_LAYERSUM_WEIGHT_L2: for (gsize i = 0; i < n; i++) s += (double)w[i] * w[i]; return sqrt(s); \
     case ZC_LAYERSUM_ABS_WG: for (gsize i = 0; i < n; i++) s += fabs((double)w[i] * g[i]); return s; \
     case ZC_LAYERSUM_WG: for (gsize i = 0; i < n; i++) s += (double)w[i] * g[i]; return s;  \
     }                                                                                        \

@@ -13,7 +13,7 @@
 #include <zcnas/run.h>
 #include <zcnas/setup.h>
 #include "ranks.h"
-#include "progress.h"
+#include "base/progress.h"
 #include "workers.h"
 
 #define MAX_PROXIES 64   /* missing proxies of an architecture are a 64-bit mask */

@@ -1,5 +1,5 @@
 /* Correlation results of a correlate run and the files they are written to (private to
- * libzcnas; core/report.c): scores.csv, correlations.csv, correlations.json, report.md
+ * libzcnas; core/experiments/report.c): scores.csv, correlations.csv, correlations.json, report.md
  * and the table on stdout.  Nothing written depends on timing, thread count or cache
  * hits, so a resumed or parallel run writes the same bytes as a plain one. */
 #ifndef ZC_REPORT_H

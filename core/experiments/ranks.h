@@ -1,4 +1,5 @@
-/* Sharing scoring tasks across Open MPI ranks (private to libzcnas; core/mpi.c; header core/ranks.h so as not to shadow <mpi.h>).
+/* Sharing scoring tasks across Open MPI ranks (private to libzcnas; core/experiments/mpi.c;
+ * header ranks.h so as not to shadow <mpi.h>).
  * Rank 0 deals one task (architecture, proxies missing) at a time to whichever rank
  * asks next; the other ranks score and send back.  Without MPI these are stubs. */
 #ifndef ZC_RANKS_H

@@ -1,5 +1,6 @@
 /* Running a pipeline's experiment: the settings every experiment shares (data, output,
- * jobs, cache), then search.c or correlate.c.  See zcnas/run.h. */
+ * jobs, cache; schemas in core/run/context.c), then search.c or correlate.c.  See
+ * zcnas/run.h. */
 #include "config.h"
 #include <errno.h>
 #include <string.h>
@@ -8,66 +9,6 @@
 #include "experiment.h"
 #include "ranks.h"
 #include "workers.h"
-
-const ZcOption zc_data_schema[] = {
-  {"spec", ZC_OPT_STRING, "", 0, 0, NULL,
-   "input data: cifar10:PATH, cifar100:PATH, fmnist:PATH or gaussian:CxHxW (docs/data.md); empty: none"},
-  {"batch", ZC_OPT_INT, "64", 1, 4096, NULL, "images per batch"},
-  {NULL},
-};
-
-const ZcOption zc_output_schema[] = {
-  {"dir", ZC_OPT_STRING, "zcnas-out", 0, 0, NULL, "directory for the result files"},
-  {"top", ZC_OPT_INT, "10", 1, 1000000, NULL, "rows of the result table printed (search)"},
-  {"bootstrap", ZC_OPT_INT, "1000", 0, 1000000, NULL, "bootstrap replicates for the intervals; 0: none (correlate)"},
-  {"level", ZC_OPT_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence level of the intervals (correlate)"},
-  {"precision", ZC_OPT_INT_LIST, "[5, 10]", 1, 100, NULL, "precision at the top k % of the ground truth (correlate)"},
-  {"plots", ZC_OPT_BOOL, "true", 0, 0, NULL, "draw PNG plots with gnuplot when it is installed (correlate)"},
-  {"nan_policy", ZC_OPT_CHOICE, "skip", 0, 0, "skip|last",
-   "a failed or NaN score: skip (leave the architecture out) or last (rank it below all others, as "
-   "NAS-Bench-Suite-Zero does) (correlate)"},
-  {NULL},
-};
-
-const ZcOption zc_sample_schema[] = {
-  {"count", ZC_OPT_INT, "100", 0, 1000000000, NULL, "architectures drawn from those the benchmark covers; 0: all"},
-  {"seed", ZC_OPT_INT, "-1", -1, 4611686018427387904.0, NULL, "seed of the draw; -1: the pipeline's seed"},
-  {NULL},
-};
-
-gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error) {
-  const char *spec = zc_options_string(data_opts, "spec");
-  *out = NULL;
-  if (!*spec) return TRUE;
-  GError *err = NULL;
-  *out = zc_dataset_open(spec, base_dir, &err);
-  if (!*out) {
-    g_propagate_prefixed_error(error, err, "%s: ", zc_options_origin(data_opts, "spec"));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-int zc_run_default_threads(int jobs) {
-  int n = (int)g_get_num_processors() / MAX(jobs, 1);
-  return MAX(n, 1);
-}
-
-config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key, GError **error) {
-  config_setting_t *s = zc_pipeline_lookup(ctx->p, key);
-  if (!s)
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: experiment \"%s\" needs '%s'", ctx->file, experiment, key);
-  return s;
-}
-
-char *zc_run_file_sha256(const char *path, GError **error) {
-  GMappedFile *m = g_mapped_file_new(path, FALSE, error);
-  if (!m) return NULL;
-  char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)g_mapped_file_get_contents(m),
-                                          g_mapped_file_get_length(m));
-  g_mapped_file_unref(m);
-  return hex;
-}
 
 static gint64 pipeline_int(const ZcPipeline *p, const char *path, gint64 def) {
   config_setting_t *s = zc_pipeline_lookup(p, path);
@@ -100,48 +41,6 @@ static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
   return TRUE;
 }
 
-
-/* ---- inputs of the run: never overwritten by its outputs ---------------------------- */
-
-typedef struct {
-  dev_t dev;
-  ino_t ino;
-  char *what;   /* "benchmark table /path/x.csv" */
-} ZcRunInput;
-
-static void input_clear(gpointer p) { g_free(((ZcRunInput *)p)->what); }
-
-void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path) {
-  GStatBuf sb;
-  if (!path || !*path || g_stat(path, &sb) != 0) return;
-  if (!ctx->inputs) {
-    ctx->inputs = g_array_new(FALSE, TRUE, sizeof(ZcRunInput));
-    g_array_set_clear_func(ctx->inputs, input_clear);
-  }
-  ZcRunInput in = {sb.st_dev, sb.st_ino, g_strdup_printf("%s %s", what, path)};
-  g_array_append_val(ctx->inputs, in);
-}
-
-gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error) {
-  for (; ctx->inputs && *names; names++) {
-    char *path = g_build_filename(ctx->dir, *names, NULL);
-    GStatBuf sb;
-    const ZcRunInput *hit = NULL;
-    if (g_stat(path, &sb) == 0)
-      for (guint i = 0; i < ctx->inputs->len && !hit; i++) {
-        const ZcRunInput *in = &g_array_index(ctx->inputs, ZcRunInput, i);
-        if (in->dev == sb.st_dev && in->ino == sb.st_ino) hit = in;
-      }
-    if (hit)
-      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
-                  "%s: writing this output would overwrite the %s, an input of this run; "
-                  "choose another output directory (--out or output.dir)",
-                  path, hit->what);
-    g_free(path);
-    if (hit) return FALSE;
-  }
-  return TRUE;
-}
 
 /* The file behind data.spec KIND:PATH (resolved as zc_dataset_open does); NULL for
  * generated data. */

@@ -1,8 +1,9 @@
-/* The experiment runner's shared state (private to libzcnas).  core/experiment.c reads
- * the pipeline's common settings into a ZcRunCtx and hands it to one experiment:
- * core/search.c or core/correlate.c. */
-#ifndef ZC_EXPERIMENT_H
-#define ZC_EXPERIMENT_H
+/* The run context (private to libzcnas; core/run/context.c): the settings every experiment
+ * shares, read from the pipeline by the runner (core/experiments/experiment.c) and handed
+ * to one experiment, with the helpers the experiments call back for.  It sits below the
+ * experiments, so that they depend on it and never on the runner. */
+#ifndef ZC_RUN_CONTEXT_H
+#define ZC_RUN_CONTEXT_H
 #include <glib.h>
 #include <zcnas/cache.h>
 #include <zcnas/run.h>
@@ -35,10 +36,6 @@ void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path);
 /* Fail (ZC_ERROR_CONFIG) when writing the output file `name` of the output directory
  * would replace an input of the run: compared by device and inode, not by name. */
 gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error);
-
-gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error);
-gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);
-gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error);
 
 /* Hex SHA-256 of a file's bytes; NULL (and error) when unreadable. */
 char *zc_run_file_sha256(const char *path, GError **error);
