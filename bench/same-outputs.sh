@@ -23,8 +23,10 @@ run)
     --set benchmark.table="$src/share/data/nb201_nbsz_zc_proxies_cifar10.csv" \
     --set sample.count=30 --set sample.seed=2025 --set output.bootstrap=0 --set output.plots=false \
     > "$out/published.txt"
-  # the source tree's place is not an output: name it @SRC@ so two checkouts compare
-  find "$out" -type f ! -name '*.png' -exec sed -i "s|$src|@SRC@|g" {} +
+  # where the source tree and the outputs are is not an output: @SRC@ and @OUT@ stand for
+  # them, so two checkouts and two output folders compare
+  outabs=$(cd "$out" && pwd)
+  find "$out" -type f ! -name '*.png' -exec sed -i "s|$src|@SRC@|g; s|$outabs|@OUT@|g" {} +
   echo "outputs in $out"
   ;;
 compare)
@@ -33,9 +35,10 @@ compare)
     if [ ! -f "$b/$f" ]; then echo "missing in $b: $f"; bad=1; continue; fi
     case "$f" in
       *report.md) # the software line names the build
-        grep -v '^- software: ' "$a/$f" > "$a/$f.cmp"; grep -v '^- software: ' "$b/$f" > "$b/$f.cmp"
-        cmp -s "$a/$f.cmp" "$b/$f.cmp" || { echo "differs: $f"; bad=1; }
-        rm -f "$a/$f.cmp" "$b/$f.cmp" ;;
+        tmp=$(mktemp -d)
+        grep -v '^- software: ' "$a/$f" > "$tmp/a"; grep -v '^- software: ' "$b/$f" > "$tmp/b"
+        cmp -s "$tmp/a" "$tmp/b" || { echo "differs: $f"; bad=1; }
+        rm -rf "$tmp" ;;
       *) cmp -s "$a/$f" "$b/$f" || { echo "differs: $f"; bad=1; } ;;
     esac
   done
