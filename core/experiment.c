@@ -60,6 +60,20 @@ config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, co
   return s;
 }
 
+ZcEvaluator *zc_run_evaluator(const ZcRunCtx *ctx, config_setting_t *space_s, config_setting_t *proxies_s,
+                              gboolean *served, GError **error) {
+  ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
+                            ctx->cache, ctx->st->quiet, ctx->st->cancel};
+  ZcEvaluator *ev = zc_evaluator_new(&setup, error);
+  *served = FALSE;
+  if (ev && !ctx->leader) {
+    *served = zc_mpi_serve(ev, error);
+    zc_evaluator_free(ev);
+    return NULL;
+  }
+  return ev;
+}
+
 char *zc_run_file_sha256(const char *path, GError **error) {
   GMappedFile *m = g_mapped_file_new(path, FALSE, error);
   if (!m) return NULL;

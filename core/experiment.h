@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <zcnas/cache.h>
 #include <zcnas/run.h>
+#include "workers.h"
 
 typedef struct {
   const ZcRegistry *reg;
@@ -28,6 +29,12 @@ typedef struct {
 /* A required top-level setting, or an error "FILE: experiment \"X\" needs 'KEY'". */
 config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key,
                                  GError **error);
+
+/* The evaluator of an experiment's space and proxies with the run's data, batch, seed, jobs
+ * and cache.  On a follower MPI rank it serves the leader instead and returns NULL, *served
+ * the outcome; NULL with *served FALSE on an error. */
+ZcEvaluator *zc_run_evaluator(const ZcRunCtx *ctx, config_setting_t *space_s, config_setting_t *proxies_s,
+                              gboolean *served, GError **error);
 
 /* Remember a file this run reads (`what` names it in messages, e.g. "benchmark table");
  * nothing when it does not exist. */
