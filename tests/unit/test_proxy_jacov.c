@@ -37,34 +37,6 @@ static void test_corrcoef_2x2(void **state) {
 #define B 8
 #define D (3 * 8 * 8)
 
-static double sum_outputs(ZcNet *net, ZcWorkspace *ws, const double *x) {
-  assert_true(zc_net_forward(net, ws, x, B, NULL));
-  int out = zc_net_output(net);
-  const double *y = zc_net_value(net, ws, out);
-  double s = 0;
-  for (gsize i = 0; i < zc_net_numel(net, out) * B; i++) s += y[i];
-  return s;
-}
-
-/* d(sum of all outputs of the batch)/d(x), BatchNorm with batch statistics */
-static double *fd_jacobian(ZcNet *net, const double *x0) {
-  ZcWorkspace *ws = zc_workspace_new(1);
-  zc_net_set_bn_mode(net, ZC_BN_BATCH);
-  double *x = g_memdup2(x0, sizeof(double) * B * D), *J = g_new(double, B * D);
-  for (int i = 0; i < B * D; i++) {
-    double e = 1e-6;
-    x[i] = x0[i] + e;
-    double p = sum_outputs(net, ws, x);
-    x[i] = x0[i] - e;
-    double m = sum_outputs(net, ws, x);
-    x[i] = x0[i];
-    J[i] = (p - m) / (2 * e);
-  }
-  g_free(x);
-  zc_workspace_free(ws);
-  return J;
-}
-
 static void test_jacov_matches_independent_route(void **state) {
   Harness h;
   harness_init(&h, "toy", NULL, "gaussian(classes=4):3x8x8", B, 13);
@@ -74,7 +46,7 @@ static void test_jacov_matches_independent_route(void **state) {
   const void *x;
   const gint32 *y;
   ZcNet *net = harness_network(&h, arch, TRUE, ZC_INPUT_REAL, B, &x, &y, &ctx);
-  double *J = fd_jacobian(net, x);
+  double *J = harness_fd_input_jacobian(net, x, B, D);
   /* C = corrcoef over samples */
   double C[B * B], mean[B], sd[B];
   for (int n = 0; n < B; n++) {
