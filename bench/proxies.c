@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <cblas.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/registry.h>
 #include <zcnas/scorer.h>
@@ -150,6 +151,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   g_option_context_free(oc);
+  openblas_set_num_threads(1);   /* as the zcnas program: our threads, single-threaded GEMMs */
 
   Bench b = {0};
   b.batch = (guint)batch;

@@ -216,18 +216,23 @@ static double eval_clean(const ZcStatSpec *spec, const double *x, const double *
   return NAN;
 }
 
-/* Clean the pairs, then evaluate. */
-static double eval_pairs(const ZcStatSpec *spec, const double *x, const double *y, gsize n,
-                         gsize *n_skipped) {
+/* Clean the pairs, then evaluate `spec`; with spec NULL, precision at the top k. */
+static double eval_pairs_k(const ZcStatSpec *spec, gsize k, const double *x, const double *y, gsize n,
+                           gsize *n_skipped) {
   if (n_skipped) *n_skipped = 0;
   if (n == 0) return NAN;
   g_return_val_if_fail(x && y, NAN);
   double *cx = g_new(double, n), *cy = g_new(double, n);
   gsize m = clean_pairs(x, y, n, cx, cy, n_skipped);
-  double r = eval_clean(spec, cx, cy, m);
+  double r = spec ? eval_clean(spec, cx, cy, m) : precision_clean(cx, cy, m, k);
   g_free(cx);
   g_free(cy);
   return r;
+}
+
+static double eval_pairs(const ZcStatSpec *spec, const double *x, const double *y, gsize n,
+                         gsize *n_skipped) {
+  return eval_pairs_k(spec, 0, x, y, n, n_skipped);
 }
 
 double zc_stats_pearson(const double *x, const double *y, gsize n, gsize *n_skipped) {
@@ -247,15 +252,7 @@ double zc_stats_kendall_tau_b(const double *x, const double *y, gsize n, gsize *
 
 double zc_stats_precision_at_k(const double *truth, const double *pred, gsize n, gsize k,
                                gsize *n_skipped) {
-  if (n_skipped) *n_skipped = 0;
-  if (n == 0) return NAN;
-  g_return_val_if_fail(truth && pred, NAN);
-  double *cx = g_new(double, n), *cy = g_new(double, n);
-  gsize m = clean_pairs(truth, pred, n, cx, cy, n_skipped);
-  double r = precision_clean(cx, cy, m, k);
-  g_free(cx);
-  g_free(cy);
-  return r;
+  return eval_pairs_k(NULL, k, truth, pred, n, n_skipped);
 }
 
 double zc_stats_precision_at_frac(const double *truth, const double *pred, gsize n,

@@ -2,6 +2,7 @@
  * check how well proxies rank a benchmark, and run searchers.  Dispatches to the
  * subcommands in cmd_*.c. */
 #include "config.h"
+#include <cblas.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,9 @@ static void usage(FILE *out) {
 int main(int argc, char **argv) {
   setlocale(LC_ALL, "");
   setlocale(LC_NUMERIC, "C");   /* numbers in CSV and pipelines always use '.' */
+  /* Policy of the program, not of libzcnas: the engine's workspaces parallelise by their own
+   * fixed partition, so OpenBLAS (process-wide setting) must not add threads of its own. */
+  openblas_set_num_threads(1);
   if (argc < 2) {
     usage(stderr);
     return ZC_EXIT_USAGE;

@@ -1,7 +1,6 @@
 /* The workspace: one arena for activations, gradients, saved state and scratch, reused
  * across networks, plus the threads kernels run on. */
 #include "config.h"
-#include <cblas.h>
 #include "engine-impl.h"
 
 ZcWorkspace *zc_workspace_new(int n_threads) {
@@ -10,8 +9,6 @@ ZcWorkspace *zc_workspace_new(int n_threads) {
   ws->run = g_new0(ZcRun, 1);
   static guint64 next_serial = 1;
   ws->serial = __atomic_fetch_add(&next_serial, 1, __ATOMIC_RELAXED);
-  /* Our own partition parallelises; OpenBLAS must not split (or reorder) a GEMM. */
-  openblas_set_num_threads(1);
   return ws;
 }
 

@@ -58,15 +58,9 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   config_setting_t *proxies_s = space_s ? zc_run_require(ctx, "correlate", "proxies", error) : NULL;
   if (!proxies_s) return FALSE;
   const ZcRunSettings *st = ctx->st;
-  ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
-                            ctx->cache, st->quiet, st->cancel};
-  ZcEvaluator *ev = zc_evaluator_new(&setup, error);
-  if (!ev) return FALSE;
-  if (!ctx->leader) {
-    gboolean served = zc_mpi_serve(ev, error);
-    zc_evaluator_free(ev);
-    return served;
-  }
+  gboolean served;
+  ZcEvaluator *ev = zc_run_evaluator(ctx, space_s, proxies_s, &served, error);
+  if (!ev) return served;
   ZcSpace *space = zc_evaluator_space(ev);
   const ZcScoreLayout *layout = zc_evaluator_layout(ev);
   guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;

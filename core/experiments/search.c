@@ -77,15 +77,9 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error) {
   config_setting_t *proxies_s = space_s ? zc_run_require(ctx, "search", "proxies", error) : NULL;
   config_setting_t *searcher_s = proxies_s ? zc_run_require(ctx, "search", "searcher", error) : NULL;
   if (!searcher_s) return FALSE;
-  ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
-                            ctx->cache, ctx->st->quiet, ctx->st->cancel};
-  ZcEvaluator *ev = zc_evaluator_new(&setup, error);
-  if (!ev) return FALSE;
-  if (!ctx->leader) {
-    gboolean served = zc_mpi_serve(ev, error);
-    zc_evaluator_free(ev);
-    return served;
-  }
+  gboolean served;
+  ZcEvaluator *ev = zc_run_evaluator(ctx, space_s, proxies_s, &served, error);
+  if (!ev) return served;
   ZcSpace *space = zc_evaluator_space(ev);
   const ZcScoreLayout *layout = zc_evaluator_layout(ev);
   guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;

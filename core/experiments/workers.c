@@ -14,6 +14,7 @@
 #include <zcnas/setup.h>
 #include "ranks.h"
 #include "base/progress.h"
+#include "host/score_layout.h"
 #include "workers.h"
 
 #define MAX_PROXIES 64   /* missing proxies of an architecture are a 64-bit mask */
@@ -95,13 +96,7 @@ ZcEvaluator *zc_evaluator_new(const ZcEvaluatorSetup *setup, GError **error) {
   for (guint j = 0; j < ev->np; j++) {
     ZcProxy *p = g_ptr_array_index(proxies, j);
     const ZcProxyNeeds *needs = zc_proxy_needs(p);
-    ev->offset[j] = ev->names->len;
     ev->n_out[j] = needs->n_outputs;
-    for (guint k = 0; k < needs->n_outputs; k++) {
-      g_ptr_array_add(ev->names, zc_proxy_column(p, k));
-      gint8 d = needs->direction ? needs->direction[k] : 1;
-      g_array_append_val(ev->direction, d);
-    }
     char *canon = zc_options_canonical(zc_proxy_options(p));
     char *text = g_strdup_printf("proxy:%s\nspace:%s{%s}", canon, zc_space_name(space), space_canon);
     ev->opt_hash[j] = sha256_hex16(text);
@@ -112,10 +107,7 @@ ZcEvaluator *zc_evaluator_new(const ZcEvaluatorSetup *setup, GError **error) {
     ev->dtype[j] = spec.float64 ? "f64" : "f32";
   }
   g_free(space_canon);
-  ev->layout.n_scores = ev->names->len;
-  g_ptr_array_add(ev->names, NULL);
-  ev->layout.names = (const char *const *)ev->names->pdata;
-  ev->layout.direction = (const gint8 *)(void *)ev->direction->data;
+  zc_score_layout_build(proxies, ev->names, ev->direction, ev->offset, &ev->layout);
   ev->data_hash = setup->data ? zc_dataset_content_hash(setup->data) : "none";
   g_mutex_init(&ev->setup_lock);
   return ev;
@@ -552,4 +544,18 @@ gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n
   g_array_unref(task_mask);
   g_array_unref(arch_of);
   return ok;
+}
+
+ZcEvaluator *zc_run_evaluator(const ZcRunCtx *ctx, config_setting_t *space_s, config_setting_t *proxies_s,
+                              gboolean *served, GError **error) {
+  ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
+                            ctx->cache, ctx->st->quiet, ctx->st->cancel};
+  ZcEvaluator *ev = zc_evaluator_new(&setup, error);
+  *served = FALSE;
+  if (ev && !ctx->leader) {
+    *served = zc_mpi_serve(ev, error);
+    zc_evaluator_free(ev);
+    return NULL;
+  }
+  return ev;
 }

@@ -12,6 +12,7 @@
 #include <zcnas/data.h>
 #include <zcnas/registry.h>
 #include <zcnas/scorer.h>
+#include "run/context.h"
 
 typedef struct {
   const ZcRegistry *reg;
@@ -62,5 +63,11 @@ void zc_worker_free(ZcWorker *w);
 ZcTaskResult *zc_worker_score(ZcWorker *w, guint task, const char *genotype, guint64 mask);
 ZcTaskResult *zc_task_result_new(const ZcEvaluator *ev, guint task, guint64 mask);
 void zc_task_result_free(const ZcEvaluator *ev, ZcTaskResult *r);
+
+/* The evaluator of an experiment's space and proxies with the run's data, batch, seed, jobs
+ * and cache.  On a follower MPI rank it serves the leader instead and returns NULL, *served
+ * the outcome; NULL with *served FALSE on an error. */
+ZcEvaluator *zc_run_evaluator(const ZcRunCtx *ctx, config_setting_t *space_s, config_setting_t *proxies_s,
+                              gboolean *served, GError **error);
 
 #endif

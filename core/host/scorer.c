@@ -4,13 +4,14 @@
 #include <zcnas/error.h>
 #include <zcnas/eval.h>
 #include <zcnas/scorer.h>
+#include "score_layout.h"
 
 struct ZcScorer {
   GPtrArray *proxies;   /* ZcProxy* */
   guint64 seed;
   ZcEvalContext *ctx;
   guint *order;         /* proxies grouped by pass spec, mutating ones last in a group */
-  GArray *offsets;      /* guint */
+  guint *offsets;       /* first column of each proxy */
   GPtrArray *names;     /* char*, NULL-terminated */
   GArray *direction;    /* gint8 */
   ZcScoreLayout layout;
@@ -46,24 +47,29 @@ ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, g
   s->seed = run_seed;
   s->ctx = zc_eval_context_new(data, batch, run_seed, threads);
   s->order = share_order(proxies);
-  s->offsets = g_array_new(FALSE, FALSE, sizeof(guint));
+  s->offsets = g_new(guint, MAX(proxies->len, 1));
   s->names = g_ptr_array_new_with_free_func(g_free);
   s->direction = g_array_new(FALSE, FALSE, sizeof(gint8));
+  zc_score_layout_build(proxies, s->names, s->direction, s->offsets, &s->layout);
+  return s;
+}
+
+void zc_score_layout_build(GPtrArray *proxies, GPtrArray *names, GArray *direction, guint *offset,
+                           ZcScoreLayout *layout) {
   for (guint i = 0; i < proxies->len; i++) {
     ZcProxy *p = g_ptr_array_index(proxies, i);
     const ZcProxyNeeds *n = zc_proxy_needs(p);
-    guint off = s->names->len;
-    g_array_append_val(s->offsets, off);
+    offset[i] = names->len;
     for (guint k = 0; k < n->n_outputs; k++) {
-      g_ptr_array_add(s->names, zc_proxy_column(p, k));
+      g_ptr_array_add(names, zc_proxy_column(p, k));
       gint8 d = n->direction ? n->direction[k] : 1;
-      g_array_append_val(s->direction, d);
+      g_array_append_val(direction, d);
     }
   }
-  s->layout.n_scores = s->names->len;
-  s->layout.names = (const char *const *)s->names->pdata;
-  s->layout.direction = (const gint8 *)(void *)s->direction->data;
-  return s;
+  layout->n_scores = names->len;
+  g_ptr_array_add(names, NULL);
+  layout->names = (const char *const *)names->pdata;
+  layout->direction = (const gint8 *)(void *)direction->data;
 }
 
 void zc_scorer_free(ZcScorer *s) {
@@ -71,7 +77,7 @@ void zc_scorer_free(ZcScorer *s) {
   g_ptr_array_unref(s->proxies);
   zc_eval_context_free(s->ctx);
   g_free(s->order);
-  g_array_unref(s->offsets);
+  g_free(s->offsets);
   g_ptr_array_unref(s->names);
   g_array_unref(s->direction);
   g_free(s);
@@ -80,7 +86,7 @@ void zc_scorer_free(ZcScorer *s) {
 const ZcScoreLayout *zc_scorer_layout(const ZcScorer *s) { return &s->layout; }
 guint zc_scorer_n_proxies(const ZcScorer *s) { return s->proxies->len; }
 ZcProxy *zc_scorer_proxy(const ZcScorer *s, guint i) { return g_ptr_array_index(s->proxies, i); }
-guint zc_scorer_offset(const ZcScorer *s, guint i) { return g_array_index(s->offsets, guint, i); }
+guint zc_scorer_offset(const ZcScorer *s, guint i) { return s->offsets[i]; }
 
 void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *out, ZcProxyResult *results) {
   ZcEval *ev = zc_eval_new(s->ctx, space, arch);

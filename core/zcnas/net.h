@@ -27,9 +27,10 @@
  * -----------
  * The workspace's thread count only changes speed: every reduction over the batch uses
  * a partition into chunks that depends on the batch size (and the moments setting), never
- * on the threads, and chunk results are combined in a fixed order.  OpenBLAS is used
- * single-threaded inside our own partition (zc_workspace_new() calls
- * openblas_set_num_threads(1) for the process).
+ * on the threads, and chunk results are combined in a fixed order.  OpenBLAS's own thread
+ * count is process-wide state that the library leaves alone: our partition already
+ * parallelises, so a program should run OpenBLAS single-threaded (the zcnas program calls
+ * openblas_set_num_threads(1) at start-up).
  *
  * Typical use
  * -----------

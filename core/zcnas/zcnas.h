@@ -15,4 +15,5 @@
 #include <zcnas/data.h>
 #include <zcnas/stats.h>
 #include <zcnas/layersum.h>
+#include <zcnas/linalg.h>
 #endif

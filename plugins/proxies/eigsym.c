@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
+#include <zcnas/linalg.h>
 #include "eigsym.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -20,42 +21,7 @@ static void symmetrize_from_lower(int n, double *A) {
 
 gboolean eigsym_jacobi(int n, double *A, double *w) {
   symmetrize_from_lower(n, A);
-  double total = 0;
-  for (gsize i = 0; i < (gsize)n * n; i++) total += A[i] * A[i];
-  gboolean converged = FALSE;
-  for (int sweep = 0; sweep < 100 && !converged; sweep++) {
-    double off = 0;
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) off += A[(gsize)p * n + q] * A[(gsize)p * n + q];
-    /* off-diagonal mass down to round-off of the whole matrix */
-    if (off <= 1e-32 * total || off == 0) {
-      converged = TRUE;
-      break;
-    }
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) {
-        double apq = A[(gsize)p * n + q];
-        if (apq == 0) continue;
-        double app = A[(gsize)p * n + p], aqq = A[(gsize)q * n + q];
-        double theta = (aqq - app) / (2 * apq);
-        /* the smaller rotation angle; for huge theta t ~ 1/(2 theta) */
-        double t = fabs(theta) > 1e150 ? 0.5 / theta : copysign(1.0, theta) / (fabs(theta) + sqrt(theta * theta + 1));
-        double c = 1 / sqrt(t * t + 1), s = t * c;
-        for (int k = 0; k < n; k++) {
-          if (k == p || k == q) continue;
-          double akp = A[(gsize)k * n + p], akq = A[(gsize)k * n + q];
-          double np = c * akp - s * akq, nq = s * akp + c * akq;
-          A[(gsize)k * n + p] = A[(gsize)p * n + k] = np;
-          A[(gsize)k * n + q] = A[(gsize)q * n + k] = nq;
-        }
-        A[(gsize)p * n + p] = app - t * apq;
-        A[(gsize)q * n + q] = aqq + t * apq;
-        A[(gsize)p * n + q] = A[(gsize)q * n + p] = 0;
-      }
-  }
-  for (int i = 0; i < n; i++) w[i] = A[(gsize)i * n + i];
-  qsort(w, (size_t)n, sizeof(double), cmp_double);
-  return converged;
+  return zc_linalg_eigsym(A, (guint)n, w);
 }
 
 /* Householder reduction of the full symmetric A to tridiagonal form: diagonal d, e[k]

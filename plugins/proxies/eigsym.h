@@ -1,8 +1,9 @@
 /* Eigenvalues of small dense symmetric matrices, for the dss and aznas proxies (private to
  * those plugins, linked into each; not installed).
  *
- * Two solvers: cyclic Jacobi (accurate on small eigenvalues, O(n^3) per sweep, for n up
- * to ~64) and Householder tridiagonalisation + implicit QL (4/3 n^3 once, for larger n).
+ * Two solvers: cyclic Jacobi (libzcnas's zc_linalg_eigsym(): accurate on small eigenvalues,
+ * O(n^3) per sweep, for n up to ~64) and Householder tridiagonalisation + implicit QL
+ * (4/3 n^3 once, for larger n).
  * eigsym_values() picks between them.  Matrices are row-major doubles, overwritten. */
 #ifndef ZC_EIGSYM_H
 #define ZC_EIGSYM_H

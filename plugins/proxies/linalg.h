@@ -1,6 +1,6 @@
 /* Small dense linear algebra for the Jacobian proxies (jacov, epe_nas), compiled into the
- * plugins that need it: correlation matrices over samples, symmetric eigenvalues, and the
- * two Jacobian scores.  Everything in double; matrices are row-major. */
+ * plugins that need it: correlation matrices over samples and the two Jacobian scores
+ * (eigenvalues from <zcnas/linalg.h>).  Everything in double; matrices are row-major. */
 #ifndef ZC_PROXY_LINALG_H
 #define ZC_PROXY_LINALG_H
 #include <glib.h>
@@ -17,11 +17,6 @@ double *zc_linalg_input_jacobian(ZcNet *net, ZcWorkspace *ws, guint *n, gsize *d
  * = cov(i,j) / sqrt(cov(i,i) cov(j,j)), clipped to [-1, 1].  A row with zero variance
  * gives NaN in its row and column (as numpy).  d >= 1; d == 1 gives NaN everywhere. */
 void zc_linalg_corrcoef(const double *X, guint n, gsize d, double *out);
-
-/* Eigenvalues of the symmetric n x n matrix A (row-major; only its symmetric part is
- * meaningful), ascending, by cyclic Jacobi rotations on a copy.  Any NaN in A gives NaN
- * eigenvalues.  Accurate to a few ulps of the largest |eigenvalue|. */
-void zc_linalg_sym_eigenvalues(const double *A, guint n, double *eig);
 
 /* jacov (NASLib): C = corrcoef(J) over the n samples (rows of J, d input elements each),
  * eigenvalues v, score -sum_i [log(v_i + k) + 1/(v_i + k)] with k = 1e-5. */

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 #include <zcnas/zcnas.h>
-#include "eig.h"
+#include <zcnas/linalg.h>
 
 static const gint8 higher_is_better[] = {1};
 
@@ -78,7 +78,7 @@ static double min_corr_eig(ZcDType dt, const void *x, int C, gsize P, gsize cs, 
       d = d > 1 ? 1 : d < -1 ? -1 : d;   /* numpy corrcoef clips */
       R[i * C + j] = R[j * C + i] = d;
     }
-  zc_eig_symmetric(R, C, w);
+  zc_linalg_eigsym(R, (guint)C, w);
   double lo = w[0];
   g_free(z);
   g_free(R);

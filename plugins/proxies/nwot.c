@@ -11,7 +11,7 @@
 #include "config.h"
 #include <math.h>
 #include <zcnas/zcnas.h>
-#include "eig.h"
+#include "logdet.h"
 
 static const gint8 higher_is_better[] = {1};
 
@@ -81,7 +81,7 @@ static gboolean nwot_score(gpointer self, ZcEval *ev, double *out, GError **erro
     ok = zc_net_sign_patterns(net, ws, A.node, S, p, error);
     if (ok) agreement(p, A.units, S, K);
   }
-  if (ok) out[0] = zc_eig_logabsdet(K, S, NULL);
+  if (ok) out[0] = zc_logabsdet(K, S, NULL);
   g_free(p);
   g_free(K);
   return ok;

@@ -112,4 +112,34 @@ static inline double harness_loss(ZcNet *net, ZcWorkspace *ws, const void *x, co
   return loss;
 }
 
+/* Sum of all outputs of `net` for the n-image float64 batch x. */
+static inline double harness_sum_outputs(ZcNet *net, ZcWorkspace *ws, const double *x, int n) {
+  assert_true(zc_net_forward(net, ws, x, n, NULL));
+  int out = zc_net_output(net);
+  const double *y = zc_net_value(net, ws, out);
+  double s = 0;
+  for (gsize i = 0; i < zc_net_numel(net, out) * n; i++) s += y[i];
+  return s;
+}
+
+/* d(sum of all outputs of the batch)/d(x) by central differences, BatchNorm with batch
+ * statistics: the input Jacobian of jacov and epe_nas, n x d (d = per-image size). */
+static inline double *harness_fd_input_jacobian(ZcNet *net, const double *x0, int n, int d) {
+  ZcWorkspace *ws = zc_workspace_new(1);
+  zc_net_set_bn_mode(net, ZC_BN_BATCH);
+  double *x = g_memdup2(x0, sizeof(double) * n * d), *J = g_new(double, n * d);
+  for (int i = 0; i < n * d; i++) {
+    double e = 1e-6;
+    x[i] = x0[i] + e;
+    double p = harness_sum_outputs(net, ws, x, n);
+    x[i] = x0[i] - e;
+    double m = harness_sum_outputs(net, ws, x, n);
+    x[i] = x0[i];
+    J[i] = (p - m) / (2 * e);
+  }
+  g_free(x);
+  zc_workspace_free(ws);
+  return J;
+}
+
 #endif

@@ -269,6 +269,28 @@ static void test_threads_bit_identical(void **state) {
   }
 }
 
+/* OpenBLAS's thread count is process-wide and the program's to set (the zcnas program pins
+ * it to 1): the library leaves it as it found it. */
+extern int openblas_get_num_threads(void);   /* OpenBLAS (cblas.h's complex.h would take I) */
+extern void openblas_set_num_threads(int n);
+static void test_openblas_threads_left_alone(void **state) {
+  int before = openblas_get_num_threads();
+  openblas_set_num_threads(2);
+  int set = openblas_get_num_threads();
+  if (set < 2) skip();   /* an OpenBLAS built for one thread */
+  ZcWorkspace *ws = zc_workspace_new(3);
+  zc_workspace_set_threads(ws, 1);
+  ZcNet *net = small_nb201(ZC_F32, 4, 10);
+  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 3);
+  float *x = tu_randn(ZC_F32, (gsize) 4 * 3 * 64, 3, 0);
+  assert_true(zc_net_forward(net, ws, x, 4, NULL));
+  assert_int_equal(openblas_get_num_threads(), set);
+  g_free(x);
+  zc_net_free(net);
+  zc_workspace_free(ws);
+  openblas_set_num_threads(before);
+}
+
 /* Moments with k chunks against k separate runs of each chunk (BN batch mode: ghost
  * statistics; k = B: per-sample gradients). */
 static void check_moments(ZcBnMode mode, int B, int K) {
@@ -698,6 +720,7 @@ int main(void) {
     cmocka_unit_test(test_hand_computed_conv),
     cmocka_unit_test(test_f32_matches_f64),
     cmocka_unit_test(test_threads_bit_identical),
+    cmocka_unit_test(test_openblas_threads_left_alone),
     cmocka_unit_test(test_moments_per_sample),
     cmocka_unit_test(test_moments_bn_off),
     cmocka_unit_test(test_moments_chunks_ghost_bn),

@@ -33,33 +33,6 @@ static void test_aggregation_by_hand(void **state) {
 #define B 16
 #define D (3 * 8 * 8)
 
-static double sum_outputs(ZcNet *net, ZcWorkspace *ws, const double *x) {
-  assert_true(zc_net_forward(net, ws, x, B, NULL));
-  int out = zc_net_output(net);
-  const double *y = zc_net_value(net, ws, out);
-  double s = 0;
-  for (gsize i = 0; i < zc_net_numel(net, out) * B; i++) s += y[i];
-  return s;
-}
-
-static double *fd_jacobian(ZcNet *net, const double *x0) {
-  ZcWorkspace *ws = zc_workspace_new(1);
-  zc_net_set_bn_mode(net, ZC_BN_BATCH);
-  double *x = g_memdup2(x0, sizeof(double) * B * D), *J = g_new(double, B * D);
-  for (int i = 0; i < B * D; i++) {
-    double e = 1e-6;
-    x[i] = x0[i] + e;
-    double p = sum_outputs(net, ws, x);
-    x[i] = x0[i] - e;
-    double m = sum_outputs(net, ws, x);
-    x[i] = x0[i];
-    J[i] = (p - m) / (2 * e);
-  }
-  g_free(x);
-  zc_workspace_free(ws);
-  return J;
-}
-
 static void test_epe_nas_matches_written_out_classes(void **state) {
   Harness h;
   harness_init(&h, "toy", NULL, "gaussian(classes=4):3x8x8", B, 19);
@@ -69,7 +42,7 @@ static void test_epe_nas_matches_written_out_classes(void **state) {
   const void *x;
   const gint32 *y;
   ZcNet *net = harness_network(&h, arch, TRUE, ZC_INPUT_REAL, B, &x, &y, &ctx);
-  double *J = fd_jacobian(net, x);
+  double *J = harness_fd_input_jacobian(net, x, B, D);
   double want = 0;
   int pairs = 0;
   for (int c = 0; c < 4; c++) {
