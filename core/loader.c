@@ -391,27 +391,12 @@ guint zc_registry_scan(ZcRegistry *reg, const char *path) {
   return loaded;
 }
 
-/* True when this process's executable lives in the build tree (libtool puts the real
- * binary under .libs/), so that plugins are found there before `make install`. */
-static gboolean running_from_build_tree(void) {
-  char *exe = g_file_read_link("/proc/self/exe", NULL);
-  gboolean in = exe && g_str_has_prefix(exe, ZC_ABS_BUILDDIR "/");
-  g_free(exe);
-  return in;
-}
-
-char *zc_registry_default_path(const char *cli_path) {
+char *zc_registry_default_path(const char *cli_path, const char *fallback) {
   GPtrArray *parts = g_ptr_array_new();
   if (cli_path && *cli_path) g_ptr_array_add(parts, (gpointer)cli_path);
   const char *env = g_getenv("ZCNAS_PLUGIN_PATH");
   if (env && *env) g_ptr_array_add(parts, (gpointer)env);
-  if (running_from_build_tree()) {
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/spaces/.libs");
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/proxies/.libs");
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/searchers/.libs");
-  } else {
-    g_ptr_array_add(parts, ZC_PLUGINDIR);
-  }
+  g_ptr_array_add(parts, (gpointer)(fallback ? fallback : ZC_PLUGINDIR));
   g_ptr_array_add(parts, NULL);
   char *path = g_strjoinv(G_SEARCHPATH_SEPARATOR_S, (char **)parts->pdata);
   g_ptr_array_free(parts, TRUE);
