@@ -388,6 +388,7 @@ guint zc_net_n_layers(const ZcNet *net) { return net->layers->len; }
 gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInfo *L) {
   if (index >= net->layers->len) return FALSE;
   memset(L, 0, sizeof *L);
+  L->struct_size = sizeof *L;
   int id = g_array_index(net->layers, int, index);
   ZcNode *n = zc_node(net, id);
   L->node = id;

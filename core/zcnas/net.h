@@ -340,6 +340,7 @@ typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR, ZC_LAYER_CONV_TRANSPOSE } ZcLayer
 
 /* One weight layer (conv2d, transposed conv or linear) in execution order. */
 typedef struct {
+  guint32 struct_size;      /* sizeof(ZcLayerInfo), set by zc_net_layer */
   int node;
   guint depth;              /* index among weight layers, 0-based, execution order */
   ZcLayerKind kind;

@@ -31,5 +31,5 @@ static const ZcProxyIface grad_norm_iface = {
   .score = grad_norm_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grad_norm", "1.0", "sum of per-layer weight-gradient norms (NASLib grad_norm)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, grad_norm, "1.0", "sum of per-layer weight-gradient norms (NASLib grad_norm)",
                  "MIT", NULL, &grad_norm_iface)

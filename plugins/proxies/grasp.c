@@ -127,5 +127,5 @@ static const ZcProxyIface grasp_iface = {
   .score = grasp_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grasp", "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, grasp, "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
                  grasp_options, &grasp_iface)

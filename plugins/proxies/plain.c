@@ -33,5 +33,5 @@ static const ZcProxyIface plain_iface = {
   .score = plain_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "plain", "1.0", "signed sum of W * dL/dW over conv/linear weights (NASLib plain)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, plain, "1.0", "signed sum of W * dL/dW over conv/linear weights (NASLib plain)",
                  "MIT", NULL, &plain_iface)

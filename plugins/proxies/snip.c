@@ -31,5 +31,5 @@ static const ZcProxyIface snip_iface = {
   .score = snip_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "snip", "1.0", "sum of |W * dL/dW| over conv/linear weights (NASLib snip)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, snip, "1.0", "sum of |W * dL/dW| over conv/linear weights (NASLib snip)", "MIT",
                  NULL, &snip_iface)
