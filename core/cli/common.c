@@ -4,11 +4,28 @@
 #include <zcnas/error.h>
 #include "cli.h"
 
+/* This program's own plugin directories: the build tree's when the executable lives there
+ * (libtool puts the real binary under .libs/), so that plugins are found before
+ * `make install`; else NULL, the installed directory.  Decided here, not in libzcnas. */
+static const char *own_plugin_dirs(void) {
+  static const char *dirs;
+  static gsize once;
+  if (g_once_init_enter(&once)) {
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe && g_str_has_prefix(exe, ZC_ABS_BUILDDIR "/"))
+      dirs = ZC_ABS_BUILDDIR "/plugins/spaces/.libs" G_SEARCHPATH_SEPARATOR_S ZC_ABS_BUILDDIR
+             "/plugins/proxies/.libs" G_SEARCHPATH_SEPARATOR_S ZC_ABS_BUILDDIR "/plugins/searchers/.libs";
+    g_free(exe);
+    g_once_init_leave(&once, 1);
+  }
+  return dirs;
+}
+
 void zc_cli_common_add(GOptionContext *ctx, ZcCliCommon *c) {
   /* the directories this very program searches (the build tree's when run from there) */
   static char *plugin_help;
   if (!plugin_help) {
-    char *path = zc_registry_default_path(NULL);
+    char *path = zc_registry_default_path(NULL, own_plugin_dirs());
     plugin_help = g_strdup_printf("Look for plugins in DIR[:DIR...] first, then in %s", path);
     g_free(path);
   }
@@ -29,7 +46,7 @@ void zc_cli_common_clear(ZcCliCommon *c) {
 static ZcRegistry *cli_registry(const ZcCliCommon *c, gboolean all) {
   ZcRegistry *reg = zc_registry_new();
   if (c->quiet) zc_registry_set_warn_func(reg, NULL, NULL);
-  char *path = zc_registry_default_path(c->plugin_path);
+  char *path = zc_registry_default_path(c->plugin_path, own_plugin_dirs());
   zc_registry_set_path(reg, path);
   if (all) zc_registry_scan(reg, path);
   g_free(path);

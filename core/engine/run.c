@@ -339,7 +339,7 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
   return TRUE;
 }
 
-/* ---- HVP by central differences of gradients ---- */
+/* ---- weight counts ---- */
 
 gsize zc_net_n_layer_weights(const ZcNet *net) {
   gsize n = 0;
@@ -349,88 +349,6 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
     n += zc_param(net, w)->numel;
   }
   return n;
-}
-
-static ZcParam *layer_weight(const ZcNet *net, guint i) {
-  ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-  return zc_param(net, zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w);
-}
-
-/* W[i] = W0[i] + h v[i] over all layer weights; or read the gradients into out. */
-static void axpy_weights(ZcNet *net, const void *W0, const void *v, double h) {
-  gsize off = 0;
-  for (guint i = 0; i < net->layers->len; i++) {
-    ZcParam *p = layer_weight(net, i);
-    for (gsize k = 0; k < p->numel; k++)
-      zc_set(net->dtype, p->data, k, zc_get(net->dtype, W0, off + k) + h * zc_get(net->dtype, v, off + k));
-    off += p->numel;
-  }
-}
-static void read_grads(ZcNet *net, void *out) {
-  gsize off = 0;
-  for (guint i = 0; i < net->layers->len; i++) {
-    ZcParam *p = layer_weight(net, i);
-    memcpy((guint8 *) out + off * net->esz, p->grad, p->numel * net->esz);
-    off += p->numel;
-  }
-}
-
-gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, ZcLossKind kind,
-                    const void *target, const void *v, void *hv, GError **error) {
-  gsize n = zc_net_n_layer_weights(net);
-  void *vg = NULL;
-  if (!v) {  /* v = the gradient at W on this batch */
-    double loss;
-    if (!zc_net_forward(net, ws, input, batch, error) ||
-        !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) return FALSE;
-    vg = g_try_malloc(n * net->esz);
-    if (!vg) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "hvp: cannot allocate %" G_GSIZE_FORMAT " bytes", n * net->esz);
-      return FALSE;
-    }
-    read_grads(net, vg);
-    v = vg;
-  }
-  double nv = 0;
-  for (gsize k = 0; k < n; k++) { double x = zc_get(net->dtype, v, k); nv += x * x; }
-  nv = sqrt(nv);
-  double h = (net->dtype == ZC_F64 ? 1e-4 : 1e-2) / MAX(nv, 1e-30);
-  void *W0 = g_try_malloc(n * net->esz), *gm = W0 ? g_try_malloc(n * net->esz) : NULL;
-  if (!gm) {
-    g_free(W0);
-    g_free(vg);
-    g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM, "hvp: cannot allocate 2 x %" G_GSIZE_FORMAT " bytes", n * net->esz);
-    return FALSE;
-  }
-  gsize off = 0;
-  for (guint i = 0; i < net->layers->len; i++) {
-    ZcParam *p = layer_weight(net, i);
-    memcpy((guint8 *) W0 + off * net->esz, p->data, p->numel * net->esz);
-    off += p->numel;
-  }
-  gboolean upd = net->bn_update, ok = FALSE;
-  net->bn_update = FALSE;
-  double loss;
-  axpy_weights(net, W0, v, h);
-  if (!zc_net_forward(net, ws, input, batch, error) ||
-      !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) goto out;
-  read_grads(net, hv);
-  axpy_weights(net, W0, v, -h);
-  if (!zc_net_forward(net, ws, input, batch, error) ||
-      !zc_net_backward_loss(net, ws, kind, target, &loss, 0, error)) goto out;
-  read_grads(net, gm);
-  for (gsize k = 0; k < n; k++)
-    zc_set(net->dtype, hv, k, (zc_get(net->dtype, hv, k) - zc_get(net->dtype, gm, k)) / (2 * h));
-  ok = TRUE;
-out:
-  axpy_weights(net, W0, v, 0.0);
-  if (ok) ok = zc_net_forward(net, ws, input, batch, error) &&
-               zc_net_backward_loss(net, ws, kind, target, &loss, 0, error);
-  net->bn_update = upd;
-  g_free(W0);
-  g_free(gm);
-  g_free(vg);
-  return ok;
 }
 
 /* ---- reading results ---- */
@@ -470,6 +388,7 @@ guint zc_net_n_layers(const ZcNet *net) { return net->layers->len; }
 gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInfo *L) {
   if (index >= net->layers->len) return FALSE;
   memset(L, 0, sizeof *L);
+  L->struct_size = sizeof *L;
   int id = g_array_index(net->layers, int, index);
   ZcNode *n = zc_node(net, id);
   L->node = id;

@@ -119,6 +119,20 @@ static gboolean valid_name(const char *name) {
   return TRUE;
 }
 
+/* The declared needs must not contradict each other (see ZcProxyNeeds). */
+static gboolean needs_consistent(const char *name, const ZcProxyNeeds *n, GError **error) {
+  const char *why = NULL;
+  if (!n) return TRUE;   /* zc_proxy_new says "declares no outputs" */
+  if ((n->flags & ~(guint32)(ZC_NEEDS_NET | ZC_NEEDS_LABELS)) && !(n->flags & ZC_NEEDS_NET))
+    why = "needs flags that act on a network without ZC_NEEDS_NET";
+  else if ((n->flags & ZC_NEEDS_LABELS) && n->input != ZC_INPUT_REAL)
+    why = "ZC_NEEDS_LABELS without ZC_INPUT_REAL";
+  else if ((n->input == ZC_INPUT_NONE) != (n->n_batches == 0))
+    why = n->n_batches ? "n_batches without an input" : "an input with n_batches 0";
+  if (why) g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "proxy '%s' declares %s", name, why);
+  return why == NULL;
+}
+
 gboolean zc_plugin_desc_check(const ZcPluginDesc *d, GError **error) {
 #define REFUSE(...) do { g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, __VA_ARGS__); return FALSE; } while (0)
   if (!d) REFUSE("the entry function returned no descriptor");
@@ -131,9 +145,9 @@ gboolean zc_plugin_desc_check(const ZcPluginDesc *d, GError **error) {
   if (d->abi_minor > ZC_ABI_MINOR)
     REFUSE("plugin ABI %u.%u is newer than host ABI %u.%u", d->abi_major, d->abi_minor, ZC_ABI_MAJOR,
            ZC_ABI_MINOR);
-  if (!d->fingerprint || strcmp(d->fingerprint, ZC_FINGERPRINT))
-    REFUSE("build fingerprint '%s' does not match the host's '%s'", d->fingerprint ? d->fingerprint : "(none)",
-           ZC_FINGERPRINT);
+  if (d->fingerprint != ZC_FINGERPRINT)
+    REFUSE("build fingerprint %016" G_GINT64_MODIFIER "x does not match the host's %016" G_GINT64_MODIFIER
+           "x (built against headers of another layout?)", d->fingerprint, (guint64)ZC_FINGERPRINT);
   if (d->kind != ZC_KIND_SPACE && d->kind != ZC_KIND_PROXY && d->kind != ZC_KIND_SEARCHER)
     REFUSE("unknown plugin kind %d", (int)d->kind);
   if (!d->name || !*d->name) REFUSE("empty plugin name");
@@ -144,6 +158,8 @@ gboolean zc_plugin_desc_check(const ZcPluginDesc *d, GError **error) {
   if (isize < iface_min_size(d->kind))
     REFUSE("plugin '%s': %s interface is %u bytes, this host needs %u", d->name, zc_kind_name(d->kind), isize,
            iface_min_size(d->kind));
+  if (d->kind == ZC_KIND_PROXY && !needs_consistent(d->name, ((const ZcProxyIface *)d->iface)->needs, error))
+    return FALSE;
   return TRUE;
 #undef REFUSE
 }
@@ -391,27 +407,12 @@ guint zc_registry_scan(ZcRegistry *reg, const char *path) {
   return loaded;
 }
 
-/* True when this process's executable lives in the build tree (libtool puts the real
- * binary under .libs/), so that plugins are found there before `make install`. */
-static gboolean running_from_build_tree(void) {
-  char *exe = g_file_read_link("/proc/self/exe", NULL);
-  gboolean in = exe && g_str_has_prefix(exe, ZC_ABS_BUILDDIR "/");
-  g_free(exe);
-  return in;
-}
-
-char *zc_registry_default_path(const char *cli_path) {
+char *zc_registry_default_path(const char *cli_path, const char *fallback) {
   GPtrArray *parts = g_ptr_array_new();
   if (cli_path && *cli_path) g_ptr_array_add(parts, (gpointer)cli_path);
   const char *env = g_getenv("ZCNAS_PLUGIN_PATH");
   if (env && *env) g_ptr_array_add(parts, (gpointer)env);
-  if (running_from_build_tree()) {
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/spaces/.libs");
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/proxies/.libs");
-    g_ptr_array_add(parts, ZC_ABS_BUILDDIR "/plugins/searchers/.libs");
-  } else {
-    g_ptr_array_add(parts, ZC_PLUGINDIR);
-  }
+  g_ptr_array_add(parts, (gpointer)(fallback ? fallback : ZC_PLUGINDIR));
   g_ptr_array_add(parts, NULL);
   char *path = g_strjoinv(G_SEARCHPATH_SEPARATOR_S, (char **)parts->pdata);
   g_ptr_array_free(parts, TRUE);

@@ -30,6 +30,15 @@ ZcProxy *zc_proxy_new(const ZcPluginDesc *desc, ZcOptions *opts, GError **error)
   p->iface = iface;
   p->opts = opts;
   p->self = self;
+  /* the spec crosses into the plugin and back: its layout must have survived */
+  ZcPassSpec spec;
+  zc_proxy_pass_spec(p, &spec);
+  if (spec.struct_size != sizeof spec) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "proxy '%s': configure() changed the pass spec's size to %u (this host: %u)",
+                desc->name, spec.struct_size, (unsigned)sizeof spec);
+    zc_proxy_free(p);
+    return NULL;
+  }
   return p;
 }
 
@@ -57,6 +66,7 @@ gboolean zc_proxy_score(ZcProxy *p, ZcEval *ev, double *out, GError **error) {
 
 void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
   memset(spec, 0, sizeof *spec);
+  spec->struct_size = sizeof *spec;
   spec->float64 = (n->flags & ZC_NEEDS_FLOAT64) != 0;
   spec->bn = n->bn;
   spec->input = n->input;

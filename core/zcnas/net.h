@@ -332,18 +332,7 @@ int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
 gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g_out, void *g_in,
                     GError **error);
 
-/* Hessian-vector product: hv = H v where H is the Hessian of the loss w.r.t. all
- * conv/linear weights and v is given per weight layer (the concatenation, in layer order,
- * of n_layers weight-shaped blocks, net dtype; NULL = the gradient on this batch, i.e.
- * H g).  Method: central
- * finite difference of gradients, hv = (g(W + h v) - g(W - h v)) / (2h) with
- * h = eps / max(||v||_2, 1e-30) and eps = 1e-4 (float64 nets; 1e-2 for float32).  The
- * same batch is run twice; BN running stats are not updated by these runs, and the weights
- * are restored exactly.  Exact up to O(h^2) for smooth nets; use float64.  Parameter
- * gradients hold the gradient at W afterwards. */
-gboolean zc_net_hvp(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, ZcLossKind kind,
-                    const void *target, const void *v, void *hv, GError **error);
-/* Total number of conv/linear weights (length of v and hv above). */
+/* Total number of conv/linear weights. */
 gsize zc_net_n_layer_weights(const ZcNet *net);
 
 /* ------------------------------------------------------------------ hooks ---------- */
@@ -352,6 +341,7 @@ typedef enum { ZC_LAYER_CONV, ZC_LAYER_LINEAR, ZC_LAYER_CONV_TRANSPOSE } ZcLayer
 
 /* One weight layer (conv2d, transposed conv or linear) in execution order. */
 typedef struct {
+  guint32 struct_size;      /* sizeof(ZcLayerInfo), set by zc_net_layer */
   int node;
   guint depth;              /* index among weight layers, 0-based, execution order */
   ZcLayerKind kind;

@@ -35,6 +35,13 @@ typedef enum {
   ZC_INPUT_ONES      /* a single all-ones image */
 } ZcInputKind;
 
+/* Declared needs.  The pass a proxy gets follows from flags, bn and input
+ * (zc_pass_spec_from_needs); configure() may adjust it.  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
+ * ZC_NEEDS_PATTERNS and n_batches prepare nothing by themselves (the network, labels,
+ * patterns and batches are made when the proxy asks its ZcEval for them); the loader
+ * refuses a proxy whose declaration contradicts itself: a flag acting on a network (all
+ * but ZC_NEEDS_LABELS) without ZC_NEEDS_NET, ZC_NEEDS_LABELS without ZC_INPUT_REAL, an
+ * input with n_batches 0 or n_batches without an input. */
 typedef struct {
   guint32 flags;               /* ZC_NEEDS_* */
   ZcBnMode bn;                 /* ZC_BN_BATCH, ZC_BN_RUNNING or ZC_BN_OFF */
@@ -62,6 +69,7 @@ typedef enum {
 #define ZC_INIT_SPACE (-1)   /* the space's own initialisation */
 
 typedef struct {
+  guint32 struct_size;  /* sizeof(ZcPassSpec), set by the core; configure() leaves it alone */
   gboolean float64;
   ZcBnMode bn;
   ZcInputKind input;

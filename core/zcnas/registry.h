@@ -1,8 +1,9 @@
 /* zcnas — the plugin loader and registry.
  *
  * Search order for plugin files: the --plugin-path directories, then ZCNAS_PLUGIN_PATH,
- * then the installed plugin directory (or, for a program run from its build tree, the
- * build tree's plugin directories).  The first plugin of a given kind and name wins; a
+ * then the program's own default: the installed plugin directory, or whatever the program
+ * passes to zc_registry_default_path (the zcnas program run from its build tree passes the
+ * build tree's plugin directories).  The library itself never guesses where it runs.  The first plugin of a given kind and name wins; a
  * later one of the same name is refused as a duplicate.
  *
  * A plugin file is named after its plugin (proxy `lswag` lives in `lswag.so`).  Before
@@ -31,9 +32,9 @@ void zc_registry_set_path(ZcRegistry *reg, const char *path);
 typedef void (*ZcRegistryWarnFunc)(const char *message, gpointer data);
 void zc_registry_set_warn_func(ZcRegistry *reg, ZcRegistryWarnFunc func, gpointer data);
 
-/* The colon-separated search path from a --plugin-path value (may be NULL), the
- * environment and the installation.  g_free() it. */
-char *zc_registry_default_path(const char *cli_path);
+/* The colon-separated search path: a --plugin-path value (may be NULL), then
+ * ZCNAS_PLUGIN_PATH, then `fallback` (NULL: the installed plugin directory).  g_free() it. */
+char *zc_registry_default_path(const char *cli_path, const char *fallback);
 /* Load every plugin file (*.so) in each directory of `path`, in order.  Refused plugins
  * are recorded (zc_registry_refusals) and do not stop the others.  Returns how many loaded. */
 guint zc_registry_scan(ZcRegistry *reg, const char *path);

@@ -277,6 +277,6 @@ static const ZcProxyIface aznas_iface = {
   .configure = aznas_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "aznas", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, aznas, "1.0",
                  "AZ-NAS components: expressivity, progressivity, trainability, complexity (raw, unranked)",
                  "MIT", aznas_options, &aznas_iface)

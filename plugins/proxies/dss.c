@@ -121,6 +121,6 @@ static const ZcProxyIface dss_iface = {
   .configure = dss_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "dss", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, dss, "1.0",
                  "TF-TAS DSS indicator: nuclear-norm synaptic diversity of MSA plus saliency of MLP and head",
                  "MIT", dss_options, &dss_iface)

@@ -59,5 +59,5 @@ static const ZcProxyIface epe_nas_iface = {
   .score = epe_nas_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "epe_nas", "1.0", "per-class correlation of input Jacobians (NASLib epe_nas)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, epe_nas, "1.0", "per-class correlation of input Jacobians (NASLib epe_nas)", "MIT",
                  NULL, &epe_nas_iface)

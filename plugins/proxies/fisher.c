@@ -118,5 +118,5 @@ static const ZcProxyIface fisher_iface = {
   .score = fisher_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "fisher", "1.0", "channel Fisher saliency of conv/linear outputs (NASLib fisher)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, fisher, "1.0", "channel Fisher saliency of conv/linear outputs (NASLib fisher)", "MIT",
                  fisher_options, &fisher_iface)

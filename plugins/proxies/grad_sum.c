@@ -16,15 +16,15 @@
 
 #if defined ZC_GRAD_SUM_GRAD_NORM
 #define GRAD_SUM_KIND ZC_LAYERSUM_GRAD_L2
-#define GRAD_SUM_NAME "grad_norm"
+#define GRAD_SUM_NAME grad_norm
 #define GRAD_SUM_DESCRIPTION "sum of per-layer weight-gradient norms (NASLib grad_norm)"
 #elif defined ZC_GRAD_SUM_SNIP
 #define GRAD_SUM_KIND ZC_LAYERSUM_ABS_WG
-#define GRAD_SUM_NAME "snip"
+#define GRAD_SUM_NAME snip
 #define GRAD_SUM_DESCRIPTION "sum of |W * dL/dW| over conv/linear weights (NASLib snip)"
 #elif defined ZC_GRAD_SUM_PLAIN
 #define GRAD_SUM_KIND ZC_LAYERSUM_WG
-#define GRAD_SUM_NAME "plain"
+#define GRAD_SUM_NAME plain
 #define GRAD_SUM_DESCRIPTION "signed sum of W * dL/dW over conv/linear weights (NASLib plain)"
 #else
 #error "build with -DZC_GRAD_SUM_GRAD_NORM, -DZC_GRAD_SUM_SNIP or -DZC_GRAD_SUM_PLAIN"

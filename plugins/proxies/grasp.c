@@ -12,7 +12,7 @@
  * (a conv followed by batch-statistics BN is scale-invariant), differencing along g moves
  * all.  Measured on two NB201 cells: along W, t = 1e-9 and 1e-8 agree to 2e-5 while t >=
  * 1e-7 is off by 10-1000x; along g even a perturbation of 1e-9 in norm can be off by 1000x;
- * the engine's zc_net_hvp (along g, 1e-4 in norm) is unusable there.  Only double
+ * a difference along g of 1e-4 in norm (the engine's former zc_net_hvp) is unusable there.  Only double
  * precision resolves such a step, so the network is float64.
  * The weights are restored exactly afterwards; the workspace then holds the last
  * perturbed pass, so grasp declares ZC_NEEDS_MUTATES rather than paying a third float64
@@ -127,5 +127,5 @@ static const ZcProxyIface grasp_iface = {
   .score = grasp_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "grasp", "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, grasp, "1.2", "sum of -W * Hg over conv/linear weights (NASLib grasp, T = 1)", "MIT",
                  grasp_options, &grasp_iface)

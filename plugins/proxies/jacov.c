@@ -40,5 +40,5 @@ static const ZcProxyIface jacov_iface = {
   .score = jacov_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "jacov", "1.0", "eigenvalue score of the correlation of input Jacobians (NASLib jacov)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, jacov, "1.0", "eigenvalue score of the correlation of input Jacobians (NASLib jacov)",
                  "MIT", NULL, &jacov_iface)

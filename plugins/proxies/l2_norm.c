@@ -30,5 +30,5 @@ static const ZcProxyIface l2_norm_iface = {
   .score = l2_norm_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "l2_norm", "1.0", "sum of per-layer Frobenius norms of the initial weights (NASLib l2_norm)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, l2_norm, "1.0", "sum of per-layer Frobenius norms of the initial weights (NASLib l2_norm)",
                  "MIT", NULL, &l2_norm_iface)

@@ -241,6 +241,6 @@ static const ZcProxyIface lswag_iface = {
   .configure = lswag_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "lswag", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, lswag, "1.0",
                  "L-SWAG: layer-restricted sum of log sum 1/std(|per-sample grad|) x distinct activation patterns",
                  "MIT", lswag_options, &lswag_iface)

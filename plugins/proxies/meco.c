@@ -114,6 +114,6 @@ static const ZcProxyIface meco_iface = {
   .configure = meco_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "meco", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, meco, "1.0",
                  "MeCo: sum over module outputs of the smallest eigenvalue of the channel correlation of sample 0",
                  "MIT", meco_options, &meco_iface)

@@ -95,5 +95,5 @@ static const ZcProxyIface nwot_iface = {
   .score = nwot_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "nwot", "1.0", "NASWOT: log|det| of the activation-pattern agreement kernel",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, nwot, "1.0", "NASWOT: log|det| of the activation-pattern agreement kernel",
                  "MIT", nwot_options, &nwot_iface)

@@ -107,6 +107,6 @@ static const ZcProxyIface swap_iface = {
   .configure = swap_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "swap", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, swap, "1.0",
                  "SWAP: distinct activation patterns of conv ReLUs on 16 images, N(0,1) weights", "MIT",
                  swap_options, &swap_iface)

@@ -64,5 +64,5 @@ static const ZcProxyIface synflow_iface = {
   .configure = synflow_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "synflow", "1.0", "synaptic flow of |params| on an all-ones input, logged (NASLib synflow)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, synflow, "1.0", "synaptic flow of |params| on an all-ones input, logged (NASLib synflow)",
                  "MIT", synflow_options, &synflow_iface)

@@ -134,5 +134,5 @@ static const ZcProxyIface zen_iface = {
   .configure = zen_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "zen", "1.0", "Zen-NAS score: log expected feature perturbation plus BN scaling (NASLib zen)",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, zen, "1.0", "Zen-NAS score: log expected feature perturbation plus BN scaling (NASLib zen)",
                  "MIT", zen_options, &zen_iface)

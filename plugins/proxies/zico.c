@@ -78,5 +78,5 @@ static const ZcProxyIface zico_iface = {
   .configure = zico_configure,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "zico", "1.0", "ZiCo: sum of log sum mean|g| / std(g) over mini-batch gradients",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, zico, "1.0", "ZiCo: sum of log sum mean|g| / std(g) over mini-batch gradients",
                  "MIT", zico_options, &zico_iface)

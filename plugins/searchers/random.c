@@ -110,5 +110,5 @@ static const ZcSearcherIface random_iface = {
   .best = random_best,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_SEARCHER, "random", "1.0", "uniform random sampling without repeats", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_SEARCHER, random, "1.0", "uniform random sampling without repeats", "MIT",
                  random_options, &random_iface)

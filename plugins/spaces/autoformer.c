@@ -154,6 +154,6 @@ static const ZcSpaceIface af_iface = {
   .input_shape = af_input_shape,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, "autoformer", "1.0",
+ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, autoformer, "1.0",
                  "AutoFormer ViT subnets (tiny/small/base supernet tables; not enumerable)", "MIT", af_options,
                  &af_iface)

@@ -129,5 +129,5 @@ static const ZcSpaceIface nb201_iface = {
   .input_shape = nb201_input_shape,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, "nb201", "1.0", "NAS-Bench-201 cell space (15,625 cells, official index order)",
+ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, nb201, "1.0", "NAS-Bench-201 cell space (15,625 cells, official index order)",
                  "MIT", nb201_options, &nb201_iface)

@@ -22,6 +22,11 @@ sed "s|^prefix=.*|prefix=$dest$prefix|" "$pc_dir/zcnas.pc" > "$T/pc/zcnas.pc"
 flags=$(PKG_CONFIG_PATH="$T/pc" pkg-config --cflags --libs zcnas)
 # shellcheck disable=SC2086
 ${CC:-cc} -shared -fPIC "$example" $flags -o "$T/mine/param_density.so" || fail "out-of-tree build"
+# it binds to the plugin API only (docs/plugin-api.md), never to ZCNAS_PRIVATE_1
+if command -v objdump > /dev/null; then
+  objdump -T "$T/mine/param_density.so" | grep -q ' (ZCNAS_1) *zc_options_float$' || fail "example not bound to ZCNAS_1"
+  ! objdump -T "$T/mine/param_density.so" | grep -q ZCNAS_PRIVATE || fail "example uses private libzcnas symbols"
+fi
 
 export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ZCNAS_PLUGIN_PATH="$T/mine:$dest$libdir/zcnas/plugins"

@@ -102,4 +102,4 @@ static const ZcSpaceIface toy_iface = {
   .input_shape = toy_input_shape,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, "toy", "1.0", "tiny conv nets for proxy tests", "MIT", toy_options, &toy_iface)
+ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, toy, "1.0", "tiny conv nets for proxy tests", "MIT", toy_options, &toy_iface)

@@ -112,12 +112,17 @@ static void test_require_lists_available(void **state) {
 
 static void test_search_path_order(void **state) {
   g_setenv("ZCNAS_PLUGIN_PATH", "/env/a:/env/b", TRUE);
-  char *p = zc_registry_default_path("/cli");
-  assert_true(g_str_has_prefix(p, "/cli:/env/a:/env/b:"));
+  char *p = zc_registry_default_path("/cli", NULL);
+  assert_string_equal(p, "/cli:/env/a:/env/b:" ZC_PLUGINDIR);
   g_free(p);
   g_unsetenv("ZCNAS_PLUGIN_PATH");
-  p = zc_registry_default_path(NULL);
-  assert_false(g_str_has_prefix(p, "/cli"));
+  p = zc_registry_default_path(NULL, NULL);
+  assert_string_equal(p, ZC_PLUGINDIR);
+  g_free(p);
+  /* the program's own directories replace the installed one; the library never guesses
+   * them from where the executable lives (this test runs from the build tree) */
+  p = zc_registry_default_path("/cli", "/own/a:/own/b");
+  assert_string_equal(p, "/cli:/own/a:/own/b");
   g_free(p);
 }
 
@@ -270,11 +275,68 @@ static void test_require_loads_only_what_is_asked(void **state) {
   zc_registry_free(reg);
 }
 
+/* A proxy whose needs contradict themselves is refused when it loads. */
+static void test_inconsistent_needs_refused(void **state) {
+  static const ZcProxyNeeds labels_no_data = {.flags = ZC_NEEDS_LABELS, .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds grads_no_net = {.flags = ZC_NEEDS_BACKWARD, .input = ZC_INPUT_REAL, .n_batches = 1,
+                                            .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds input_no_batches = {.input = ZC_INPUT_REAL, .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds *bad[] = {&labels_no_data, &grads_no_net, &input_no_batches};
+  static const char *why[] = {"ZC_NEEDS_LABELS without ZC_INPUT_REAL", "without ZC_NEEDS_NET", "n_batches 0"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    ZcProxyIface f = iface;
+    f.needs = bad[i];
+    ZcPluginDesc d = make_desc(ZC_ABI_MAJOR, 0, "n");
+    d.iface = &f;
+    GError *err = NULL;
+    assert_false(zc_plugin_desc_check(&d, &err));
+    assert_non_null(strstr(err->message, why[i]));
+    g_clear_error(&err);
+  }
+}
+
+/* The pass spec carries its size into configure() and back; a proxy that clobbers it was
+ * built against another layout and is refused. */
+static void clobber_configure(gpointer self, ZcPassSpec *spec) { memset(spec, 0, sizeof *spec); }
+static void test_pass_spec_size_checked(void **state) {
+  ZcProxyIface f = iface;
+  f.configure = clobber_configure;
+  ZcPluginDesc d = make_desc(ZC_ABI_MAJOR, 0, "clobber");
+  d.iface = &f;
+  GError *err = NULL;
+  assert_null(zc_proxy_new(&d, NULL, &err));
+  assert_non_null(strstr(err->message, "pass spec's size"));
+  g_clear_error(&err);
+  ZcPluginDesc fine = make_desc(ZC_ABI_MAJOR, 0, "fine");
+  ZcProxy *ok = zc_proxy_new(&fine, NULL, &err);
+  assert_non_null(ok);
+  ZcPassSpec spec;
+  zc_proxy_pass_spec(ok, &spec);
+  assert_int_equal(spec.struct_size, sizeof spec);
+  zc_proxy_free(ok);
+}
+
+/* The fingerprint follows the layout: the same expression with one struct one member
+ * longer gives another value (the type name is replaced only from here on). */
+static guint64 fingerprint_here(void) { return ZC_FINGERPRINT; }
+typedef struct {
+  double params_m, flops_m, latency_ms;
+} WiderCost;
+#define ZcCost WiderCost
+static void test_fingerprint_follows_layout(void **state) {
+  guint64 wider = ZC_FINGERPRINT;
+  assert_true(wider != fingerprint_here());
+}
+#undef ZcCost
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scan_refuses_each_broken_plugin),
     cmocka_unit_test(test_load_file_error_names_file),
     cmocka_unit_test(test_version_rules),
+    cmocka_unit_test(test_inconsistent_needs_refused),
+    cmocka_unit_test(test_pass_spec_size_checked),
+    cmocka_unit_test(test_fingerprint_follows_layout),
     cmocka_unit_test(test_require_lists_available),
     cmocka_unit_test(test_search_path_order),
     cmocka_unit_test(test_scan_refuses_non_plugin_files),

@@ -648,70 +648,6 @@ static void test_vjp(void **state) {
   zc_net_free(net);
 }
 
-static void test_hvp_linear_mse(void **state) {
-  /* L = mean over N*O of (W x - t)^2: H = (2/(N*O)) sum_n (x_n x_n^T) per output row */
-  const int N = 5, I = 3, O = 2;
-  ZcNet *net = zc_net_new(ZC_F64);
-  int x = zc_net_input_vector(net, I);
-  zc_net_linear(net, x, O, FALSE, NULL);
-  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 51);
-  double *in = tu_randn(ZC_F64, N * I, 51, 0), *t = tu_randn(ZC_F64, N * O, 51, 1);
-  double *v = tu_randn(ZC_F64, O * I, 51, 2), hv[6];
-  ZcWorkspace *ws = zc_workspace_new(1);
-  assert_int_equal(zc_net_n_layer_weights(net), O * I);
-  ZcParamInfo w;
-  zc_net_param(net, 0, &w);
-  double *W0 = g_memdup2(w.data, sizeof(double) * O * I);
-  assert_true(zc_net_hvp(net, ws, in, N, ZC_LOSS_MSE, t, v, hv, NULL));
-  assert_true(memcmp(W0, w.data, sizeof(double) * O * I) == 0);
-  for (int o = 0; o < O; o++)
-    for (int i = 0; i < I; i++) {
-      double ref = 0;
-      for (int n = 0; n < N; n++)
-        for (int j = 0; j < I; j++) ref += 2.0 / (N * O) * in[n * I + i] * in[n * I + j] * v[o * I + j];
-      assert_true(fabs(hv[o * I + i] - ref) < 1e-8 * fmax(1, fabs(ref)));
-    }
-  g_free(W0); g_free(in); g_free(t); g_free(v);
-  zc_workspace_free(ws);
-  zc_net_free(net);
-}
-
-static void test_hvp_matches_fd_of_gradient_nonlinear(void **state) {
-  /* GELU net: HVP (central differences with step 1e-4/|v|) vs a much finer difference */
-  ZcNet *net = zc_net_new(ZC_F64);
-  int x = zc_net_input_vector(net, 4);
-  zc_net_linear(net, zc_net_gelu(net, zc_net_linear(net, x, 5, TRUE, NULL), NULL), 3, TRUE, NULL);
-  zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 61);
-  double *in = tu_randn(ZC_F64, 6 * 4, 61, 0);
-  gint32 lab[6] = {0, 1, 2, 0, 1, 2};
-  gsize n = zc_net_n_layer_weights(net);
-  double *g = g_new(double, n), *hv = g_new(double, n), *hv2 = g_new(double, n);
-  ZcWorkspace *ws = zc_workspace_new(1);
-  double loss;
-  zc_net_forward(net, ws, in, 6, NULL);
-  zc_net_backward_loss(net, ws, ZC_LOSS_CE, lab, &loss, 0, NULL);
-  gsize off = 0;
-  for (guint i = 0; i < zc_net_n_layers(net); i++) {
-    ZcLayerInfo L;
-    zc_net_layer(net, ws, i, &L);
-    memcpy(g + off, L.weight_grad, L.weight_numel * sizeof(double));
-    off += L.weight_numel;
-  }
-  assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, g, hv, NULL));
-  /* v = NULL means the gradient: the same product */
-  assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, NULL, hv2, NULL));
-  assert_true(memcmp(hv, hv2, n * sizeof(double)) == 0);
-  /* Hv is linear in v: H(3g) = 3 Hg */
-  for (gsize k = 0; k < n; k++) g[k] *= 3;
-  assert_true(zc_net_hvp(net, ws, in, 6, ZC_LOSS_CE, lab, g, hv2, NULL));
-  double num = 0, den = 0;
-  for (gsize k = 0; k < n; k++) { num += (hv2[k] - 3 * hv[k]) * (hv2[k] - 3 * hv[k]); den += hv2[k] * hv2[k]; }
-  assert_true(den > 0 && sqrt(num / den) < 1e-6);
-  g_free(g); g_free(hv); g_free(hv2); g_free(in);
-  zc_workspace_free(ws);
-  zc_net_free(net);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_hand_computed_linear_ce),
@@ -730,8 +666,6 @@ int main(void) {
     cmocka_unit_test(test_init_schemes),
     cmocka_unit_test(test_hooks),
     cmocka_unit_test(test_vjp),
-    cmocka_unit_test(test_hvp_linear_mse),
-    cmocka_unit_test(test_hvp_matches_fd_of_gradient_nonlinear),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

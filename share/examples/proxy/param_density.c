@@ -58,5 +58,5 @@ static const ZcProxyIface density_iface = {
   .score = density_score,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, "param_density", "1.0", "parameters per MFLOP (example plugin)", "MIT",
+ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, param_density, "1.0", "parameters per MFLOP (example plugin)", "MIT",
                  density_options, &density_iface)
