@@ -127,6 +127,8 @@ static gboolean needs_consistent(const char *name, const ZcProxyNeeds *n, GError
     why = "needs flags that act on a network without ZC_NEEDS_NET";
   else if ((n->flags & ZC_NEEDS_LABELS) && n->input != ZC_INPUT_REAL)
     why = "ZC_NEEDS_LABELS without ZC_INPUT_REAL";
+  else if ((n->flags & ZC_NEEDS_SUM_BACKWARD) && !(n->flags & ZC_NEEDS_BACKWARD))
+    why = "ZC_NEEDS_SUM_BACKWARD without ZC_NEEDS_BACKWARD";
   else if ((n->input == ZC_INPUT_NONE) != (n->n_batches == 0))
     why = n->n_batches ? "n_batches without an input" : "an input with n_batches 0";
   if (why) g_set_error(error, ZC_ERROR, ZC_ERROR_PLUGIN, "proxy '%s' declares %s", name, why);

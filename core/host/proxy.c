@@ -70,9 +70,11 @@ void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
   spec->float64 = (n->flags & ZC_NEEDS_FLOAT64) != 0;
   spec->bn = n->bn;
   spec->input = n->input;
-  spec->init = ZC_INIT_SPACE;
-  spec->init_arg = 1.0;
-  if (n->flags & (ZC_NEEDS_BACKWARD | ZC_NEEDS_SAMPLE_GRADS)) spec->pass = ZC_PASS_LOSS;
+  spec->init = n->flags & ZC_NEEDS_OWN_INIT ? n->init : ZC_INIT_SPACE;
+  spec->init_arg = n->flags & ZC_NEEDS_OWN_INIT && n->init_arg != 0 ? n->init_arg : 1.0;
+  spec->abs_params = (n->flags & ZC_NEEDS_ABS_PARAMS) != 0;
+  if (n->flags & ZC_NEEDS_SUM_BACKWARD) spec->pass = ZC_PASS_SUM;
+  else if (n->flags & (ZC_NEEDS_BACKWARD | ZC_NEEDS_SAMPLE_GRADS)) spec->pass = ZC_PASS_LOSS;
   else if (n->flags & ZC_NEEDS_INPUT_GRAD) spec->pass = ZC_PASS_INPUT_JACOBIAN;
   else if (n->input != ZC_INPUT_NONE) spec->pass = ZC_PASS_FORWARD;
   else spec->pass = ZC_PASS_NONE;

@@ -24,8 +24,13 @@ enum {
   ZC_NEEDS_SAMPLE_GRADS = 1u << 4, /* per-sample / sub-batch gradient moments */
   ZC_NEEDS_PATTERNS = 1u << 5,     /* activation sign patterns */
   ZC_NEEDS_INPUT_GRAD = 1u << 6,   /* gradient with respect to the input */
-  ZC_NEEDS_MUTATES = 1u << 7       /* score() changes the network or its values (re-init,
+  ZC_NEEDS_MUTATES = 1u << 7,      /* score() changes the network or its values (re-init,
                                       extra passes): the core will not share them after it */
+  ZC_NEEDS_SUM_BACKWARD = 1u << 8, /* with ZC_NEEDS_BACKWARD: backward of the sum of the outputs
+                                      instead of the loss (synflow) */
+  ZC_NEEDS_ABS_PARAMS = 1u << 9,   /* every parameter replaced by its absolute value */
+  ZC_NEEDS_OWN_INIT = 1u << 10     /* initialise with `init` / `init_arg` below, not the
+                                      space's own scheme */
 };
 
 typedef enum {
@@ -35,8 +40,9 @@ typedef enum {
   ZC_INPUT_ONES      /* a single all-ones image */
 } ZcInputKind;
 
-/* Declared needs.  The pass a proxy gets follows from flags, bn and input
- * (zc_pass_spec_from_needs); configure() may adjust it.  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
+/* Declared needs.  The pass a proxy gets follows from flags, bn, input, init and init_arg
+ * (zc_pass_spec_from_needs); configure() is only for what depends on the proxy's options
+ * (a batch size, sub-batches, an init scheme chosen by an option).  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
  * ZC_NEEDS_PATTERNS and n_batches prepare nothing by themselves (the network, labels,
  * patterns and batches are made when the proxy asks its ZcEval for them); the loader
  * refuses a proxy whose declaration contradicts itself: a flag acting on a network (all
@@ -50,6 +56,8 @@ typedef struct {
   guint n_outputs;
   const char *const *outputs;  /* output names; a single output is named after the proxy */
   const gint8 *direction;      /* per output: +1 higher is better, -1 lower is better */
+  int init;                    /* with ZC_NEEDS_OWN_INIT: a ZcInit scheme of <zcnas/net.h> */
+  double init_arg;             /* its argument (std of ZC_INIT_NORMAL, ...); 0 means 1.0 */
 } ZcProxyNeeds;
 
 typedef struct ZcEval ZcEval;  /* one architecture being scored, <zcnas/eval.h> */

@@ -29,13 +29,15 @@ static const char *const aznas_outputs[] = {"expressivity", "progressivity", "tr
 static const gint8 aznas_direction[] = {1, 1, 1, 1};
 
 static const ZcProxyNeeds aznas_needs = {
-  .flags = ZC_NEEDS_NET,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_OWN_INIT,
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_GAUSSIAN,
   .n_batches = 1,
   .n_outputs = 4,
   .outputs = aznas_outputs,
   .direction = aznas_direction,
+  .init = ZC_INIT_KAIMING_NORMAL_FAN_IN,
+  .init_arg = 1.0,
 };
 
 typedef enum { INIT_AUTO, INIT_KAIMING, INIT_SPACE } InitChoice;
@@ -61,10 +63,7 @@ static void aznas_destroy(gpointer self) { g_free(self); }
 
 static void aznas_configure(gpointer self, ZcPassSpec *spec) {
   Aznas *a = self;
-  spec->float64 = FALSE;
-  spec->init = a->init == INIT_SPACE ? ZC_INIT_SPACE : ZC_INIT_KAIMING_NORMAL_FAN_IN;
-  spec->init_arg = 1.0;
-  spec->pass = ZC_PASS_FORWARD;
+  if (a->init == INIT_SPACE) spec->init = ZC_INIT_SPACE;
 }
 
 #define AZNAS_STREAM G_GUINT64_CONSTANT(0x617a6e6173)   /* "aznas": Rademacher tensors */

@@ -23,7 +23,7 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds dss_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_SUM_BACKWARD | ZC_NEEDS_ABS_PARAMS,
   .bn = ZC_BN_OFF,
   .input = ZC_INPUT_ONES,
   .n_batches = 1,
@@ -52,13 +52,6 @@ static gpointer dss_create(const ZcOptions *opts, GError **error) {
 }
 
 static void dss_destroy(gpointer self) { g_free(self); }
-
-static void dss_configure(gpointer self, ZcPassSpec *spec) {
-  spec->float64 = FALSE;
-  spec->abs_params = TRUE;
-  spec->pass = ZC_PASS_SUM;
-  spec->init = ZC_INIT_SPACE;
-}
 
 static double saliency(const ZcLayerInfo *L) {
   const float *w = L->weight, *g = L->weight_grad;
@@ -118,7 +111,6 @@ static const ZcProxyIface dss_iface = {
   .create = dss_create,
   .destroy = dss_destroy,
   .score = dss_score,
-  .configure = dss_configure,
 };
 
 ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, dss, "1.0",

@@ -16,12 +16,14 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds swap_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_PATTERNS,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_PATTERNS | ZC_NEEDS_OWN_INIT,
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_REAL,
   .n_batches = 1,
   .n_outputs = 1,
   .direction = higher_is_better,
+  .init = ZC_INIT_NORMAL,
+  .init_arg = 1.0,
 };
 
 static const ZcOption swap_options[] = {
@@ -57,8 +59,6 @@ static void swap_destroy(gpointer self) { g_free(self); }
 
 static void swap_configure(gpointer self, ZcPassSpec *spec) {
   Swap *s = self;
-  spec->init = ZC_INIT_NORMAL;
-  spec->init_arg = 1.0;
   spec->batch = (guint)s->samples;
 }
 

@@ -12,7 +12,7 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds synflow_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_FLOAT64,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_SUM_BACKWARD | ZC_NEEDS_ABS_PARAMS | ZC_NEEDS_FLOAT64,
   .bn = ZC_BN_OFF,
   .input = ZC_INPUT_ONES,
   .n_batches = 1,
@@ -38,12 +38,6 @@ static gpointer synflow_create(const ZcOptions *opts, GError **error) {
 
 static void synflow_destroy(gpointer self) { g_free(self); }
 
-static void synflow_configure(gpointer self, ZcPassSpec *spec) {
-  spec->pass = ZC_PASS_SUM;
-  spec->abs_params = TRUE;
-  spec->batch = 1;
-}
-
 static gboolean synflow_score(gpointer self, ZcEval *ev, double *out, GError **error) {
   Synflow *sf = self;
   ZcNet *net;
@@ -61,7 +55,6 @@ static const ZcProxyIface synflow_iface = {
   .create = synflow_create,
   .destroy = synflow_destroy,
   .score = synflow_score,
-  .configure = synflow_configure,
 };
 
 ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, synflow, "1.0", "synaptic flow of |params| on an all-ones input, logged (NASLib synflow)",

@@ -19,12 +19,14 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds zen_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_MUTATES,   /* a second forward moves the running stats */
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_MUTATES | ZC_NEEDS_OWN_INIT,   /* a second forward moves the running stats */
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_GAUSSIAN,
   .n_batches = 2,
   .n_outputs = 1,
   .direction = higher_is_better,
+  .init = ZC_INIT_NORMAL,
+  .init_arg = 1.0,
 };
 
 static const ZcOption zen_options[] = {
@@ -47,13 +49,6 @@ static gpointer zen_create(const ZcOptions *opts, GError **error) {
 }
 
 static void zen_destroy(gpointer self) { g_free(self); }
-
-static void zen_configure(gpointer self, ZcPassSpec *spec) {
-  spec->float64 = FALSE;
-  spec->init = ZC_INIT_NORMAL;
-  spec->init_arg = 1.0;
-  spec->pass = ZC_PASS_FORWARD;
-}
 
 #define ZEN_STREAM G_GUINT64_CONSTANT(0x7a656e)   /* "zen": seeds of repeats after the first */
 
@@ -131,7 +126,6 @@ static const ZcProxyIface zen_iface = {
   .create = zen_create,
   .destroy = zen_destroy,
   .score = zen_score,
-  .configure = zen_configure,
 };
 
 ZC_PLUGIN_DEFINE(ZC_KIND_PROXY, zen, "1.0", "Zen-NAS score: log expected feature perturbation plus BN scaling (NASLib zen)",

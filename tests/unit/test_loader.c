@@ -281,8 +281,11 @@ static void test_inconsistent_needs_refused(void **state) {
   static const ZcProxyNeeds grads_no_net = {.flags = ZC_NEEDS_BACKWARD, .input = ZC_INPUT_REAL, .n_batches = 1,
                                             .n_outputs = 1, .direction = up};
   static const ZcProxyNeeds input_no_batches = {.input = ZC_INPUT_REAL, .n_outputs = 1, .direction = up};
-  static const ZcProxyNeeds *bad[] = {&labels_no_data, &grads_no_net, &input_no_batches};
-  static const char *why[] = {"ZC_NEEDS_LABELS without ZC_INPUT_REAL", "without ZC_NEEDS_NET", "n_batches 0"};
+  static const ZcProxyNeeds sum_no_backward = {.flags = ZC_NEEDS_NET | ZC_NEEDS_SUM_BACKWARD, .input = ZC_INPUT_ONES,
+                                               .n_batches = 1, .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds *bad[] = {&labels_no_data, &grads_no_net, &input_no_batches, &sum_no_backward};
+  static const char *why[] = {"ZC_NEEDS_LABELS without ZC_INPUT_REAL", "without ZC_NEEDS_NET", "n_batches 0",
+                              "ZC_NEEDS_SUM_BACKWARD without ZC_NEEDS_BACKWARD"};
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     ZcProxyIface f = iface;
     f.needs = bad[i];
@@ -293,6 +296,30 @@ static void test_inconsistent_needs_refused(void **state) {
     assert_non_null(strstr(err->message, why[i]));
     g_clear_error(&err);
   }
+}
+
+/* The pass follows from the declared needs: precision, BatchNorm, input, the pass kind,
+ * |params| and an own initialisation (written out field by field here). */
+static void test_pass_follows_needs(void **state) {
+  static const ZcProxyNeeds synflow_like = {
+    .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_SUM_BACKWARD | ZC_NEEDS_ABS_PARAMS | ZC_NEEDS_FLOAT64,
+    .bn = ZC_BN_OFF, .input = ZC_INPUT_ONES, .n_batches = 1, .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds zen_like = {.flags = ZC_NEEDS_NET | ZC_NEEDS_OWN_INIT, .bn = ZC_BN_BATCH,
+                                        .input = ZC_INPUT_GAUSSIAN, .n_batches = 1, .n_outputs = 1,
+                                        .direction = up, .init = ZC_INIT_NORMAL, .init_arg = 0.5};
+  static const ZcProxyNeeds loss = {.flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS, .bn = ZC_BN_BATCH,
+                                    .input = ZC_INPUT_REAL, .n_batches = 1, .n_outputs = 1, .direction = up};
+  ZcPassSpec s;
+  zc_pass_spec_from_needs(&synflow_like, &s);
+  assert_int_equal(s.struct_size, sizeof s);
+  assert_true(s.float64 && s.abs_params && s.pass == ZC_PASS_SUM && s.batch == 1 && s.bn == ZC_BN_OFF);
+  assert_int_equal(s.init, ZC_INIT_SPACE);
+  zc_pass_spec_from_needs(&zen_like, &s);
+  assert_true(!s.float64 && !s.abs_params && s.pass == ZC_PASS_FORWARD && s.batch == 0);
+  assert_int_equal(s.init, ZC_INIT_NORMAL);
+  assert_true(s.init_arg == 0.5);
+  zc_pass_spec_from_needs(&loss, &s);
+  assert_true(s.pass == ZC_PASS_LOSS && !s.abs_params && s.init == ZC_INIT_SPACE && s.init_arg == 1.0);
 }
 
 /* The pass spec carries its size into configure() and back; a proxy that clobbers it was
@@ -335,6 +362,7 @@ int main(void) {
     cmocka_unit_test(test_load_file_error_names_file),
     cmocka_unit_test(test_version_rules),
     cmocka_unit_test(test_inconsistent_needs_refused),
+    cmocka_unit_test(test_pass_follows_needs),
     cmocka_unit_test(test_pass_spec_size_checked),
     cmocka_unit_test(test_fingerprint_follows_layout),
     cmocka_unit_test(test_require_lists_available),
