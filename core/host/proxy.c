@@ -4,6 +4,7 @@
 #include <zcnas/error.h>
 #include <zcnas/plugin.h>
 #include <zcnas/proxy.h>
+#include "proxy-private.h"
 
 struct ZcProxy {
   const ZcPluginDesc *desc;
@@ -64,7 +65,8 @@ gboolean zc_proxy_score(ZcProxy *p, ZcEval *ev, double *out, GError **error) {
   return p->iface->score(p->self, ev, out, error);
 }
 
-void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
+/* The pass a proxy with these needs gets when it has no configure(). */
+static void pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
   memset(spec, 0, sizeof *spec);
   spec->struct_size = sizeof *spec;
   spec->float64 = (n->flags & ZC_NEEDS_FLOAT64) != 0;
@@ -87,6 +89,6 @@ gboolean zc_pass_spec_equal(const ZcPassSpec *a, const ZcPassSpec *b) {
 }
 
 void zc_proxy_pass_spec(const ZcProxy *p, ZcPassSpec *spec) {
-  zc_pass_spec_from_needs(p->iface->needs, spec);
+  pass_spec_from_needs(p->iface->needs, spec);
   if (p->iface->configure) p->iface->configure(p->self, spec);
 }

@@ -36,7 +36,7 @@ typedef enum {
 } ZcInputKind;
 
 /* Declared needs.  The pass a proxy gets follows from flags, bn and input
- * (zc_pass_spec_from_needs); configure() may adjust it.  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
+ * (core/host/proxy.c); configure() may adjust it.  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
  * ZC_NEEDS_PATTERNS and n_batches prepare nothing by themselves (the network, labels,
  * patterns and batches are made when the proxy asks its ZcEval for them); the loader
  * refuses a proxy whose declaration contradicts itself: a flag acting on a network (all
@@ -92,21 +92,12 @@ typedef struct {
   void (*configure)(gpointer self, ZcPassSpec *spec);
 } ZcProxyIface;
 
-/* The pass a proxy with these needs gets when it has no configure(). */
-void zc_pass_spec_from_needs(const ZcProxyNeeds *needs, ZcPassSpec *spec);
 gboolean zc_pass_spec_equal(const ZcPassSpec *a, const ZcPassSpec *b);
 
 /* ---- the core's wrapper around a proxy instance ---- */
 typedef struct ZcProxy ZcProxy;
 ZcProxy *zc_proxy_new(const ZcPluginDesc *desc, ZcOptions *opts, GError **error);
 void zc_proxy_free(ZcProxy *proxy);
-const char *zc_proxy_name(const ZcProxy *proxy);
-const char *zc_proxy_version(const ZcProxy *proxy);
-const ZcProxyNeeds *zc_proxy_needs(const ZcProxy *proxy);
-const ZcOptions *zc_proxy_options(const ZcProxy *proxy);
-/* Output column names: the proxy's name for a single output, else "proxy.output". */
-char *zc_proxy_column(const ZcProxy *proxy, guint output);
-gboolean zc_proxy_score(ZcProxy *proxy, ZcEval *ev, double *out, GError **error);
 /* The pass this proxy instance asks for. */
 void zc_proxy_pass_spec(const ZcProxy *proxy, ZcPassSpec *spec);
 
