@@ -137,7 +137,7 @@ void zc_cache_record_free(ZcCacheRecord *r) {
   g_free(r);
 }
 
-ZcCacheRecord *zc_cache_record_copy(const ZcCacheRecord *r) {
+static ZcCacheRecord *record_copy(const ZcCacheRecord *r) {
   g_return_val_if_fail(r, NULL);
   ZcCacheRecord *d = zc_cache_record_new(r->status);
   d->message = g_strdup(r->message);
@@ -600,7 +600,7 @@ gboolean zc_cache_lookup(ZcCache *c, const ZcCacheKey *key, ZcCacheRecord **reco
   for (guint i = c->pending->len; i-- > 0;) {   /* the newest unflushed put wins */
     Pending *p = g_ptr_array_index(c->pending, i);
     if (key_equal(&p->key, key)) {
-      *record = zc_cache_record_copy(p->rec);
+      *record = record_copy(p->rec);
       return TRUE;
     }
   }
@@ -695,7 +695,7 @@ gboolean zc_cache_put(ZcCache *c, const ZcCacheKey *key, const ZcCacheRecord *re
   }
   Pending *p = g_new0(Pending, 1);
   key_copy(&p->key, key);
-  p->rec = zc_cache_record_copy(rec);
+  p->rec = record_copy(rec);
   /* a non-finite output makes an "ok" record a "nan" one */
   if (p->rec->status == ZC_SCORE_OK)
     for (guint i = 0; i < p->rec->values->len; i++)

@@ -11,6 +11,7 @@
 #include <zcnas/data.h>
 #include <zcnas/error.h>
 #include <zcnas/rng.h>
+#include "data-private.h"
 
 struct ZcDataset {
   ZcDataKind kind;
@@ -27,11 +28,6 @@ struct ZcDataset {
 };
 
 static const char *const kind_names[] = {"cifar10", "cifar100", "fmnist", "gaussian"};
-
-const char *zc_dataset_kind_name(ZcDataKind kind) {
-  g_return_val_if_fail(kind <= ZC_DATA_GAUSSIAN, NULL);
-  return kind_names[kind];
-}
 
 /* ---- file readers ---------------------------------------------------------------- */
 

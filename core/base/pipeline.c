@@ -9,6 +9,7 @@
 #include <zcnas/pipeline.h>
 #include "pipeline_ints.h"
 #include "pipeline_set.h"
+#include "pipeline-private.h"
 
 struct ZcPipeline {
   config_t cfg;

@@ -337,7 +337,6 @@ out:
 
 gsize zc_table_n_rows(const ZcTable *t) { return t ? t->keys->len : 0; }
 gsize zc_table_n_metrics(const ZcTable *t) { return t ? t->metric_names->len : 0; }
-const char *zc_table_path(const ZcTable *t) { return t ? t->path : NULL; }
 gsize zc_table_n_empty(const ZcTable *t) { return t ? t->n_empty : 0; }
 
 const char *zc_table_metric_name(const ZcTable *t, gsize j) {

@@ -122,7 +122,9 @@ static const ZcNode *get_in(ZcNet *net, int x, int ndim, GError **error) {
 
 /* ---- the memory budget ---- */
 
-gboolean zc_net_memory_budget(guint64 *bytes, GError **error) {
+/* ZCNAS_MEMORY_BUDGET, else half of the physical memory; FALSE with an error if the
+ * variable is malformed. */
+static gboolean memory_budget(guint64 *bytes, GError **error) {
   const char *env = g_getenv("ZCNAS_MEMORY_BUDGET");
   if (env && *env) {
     char *end = NULL;
@@ -157,7 +159,7 @@ static gboolean charge(ZcNet *net, ZcShape shape, GError **error) {
   for (int i = 0; i < shape.ndim; i++) numel *= (double)shape.dims[i];
   double need = (double)net->mem_bytes + 2.0 * numel * (double)net->esz;
   guint64 budget = 0;
-  if (!zc_net_memory_budget(&budget, error)) return FALSE;
+  if (!memory_budget(&budget, error)) return FALSE;
   if (need > (double)budget) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_NOMEM,
                 "%s: the network needs at least %.0f bytes for parameters and one sample's activations "
@@ -416,7 +418,9 @@ int zc_net_shift(ZcNet *net, int x, int dy, int dx, GError **error) {
 
 /* ---- attention ---- */
 
-int zc_net_attention(ZcNet *net, int qkv, int heads, int head_dim, GError **error) {
+/* Attention core alone: (T, 3*heads*head_dim) laid out [q | k | v], head h in columns
+ * h*head_dim..; output (T, heads*head_dim). */
+static int attention(ZcNet *net, int qkv, int heads, int head_dim, GError **error) {
   fname = "attention";
   const ZcNode *in = get_in(net, qkv, 2, error);
   if (!in) return -1;
@@ -437,7 +441,7 @@ int zc_net_mhsa(ZcNet *net, int x, int heads, int head_dim, gboolean qkv_bias, G
   int q = zc_net_linear(net, x, 3 * heads * head_dim, qkv_bias, error);
   if (q < 0) return -1;
   zc_net_set_role(net, q, "qkv");
-  int at = zc_net_attention(net, q, heads, head_dim, error);
+  int at = attention(net, q, heads, head_dim, error);
   if (at < 0) return -1;
   int p = zc_net_linear(net, at, E, TRUE, error);
   if (p >= 0) zc_net_set_role(net, p, "proj");
@@ -522,7 +526,8 @@ int zc_net_global_avgpool(ZcNet *net, int x, GError **error) {
 
 /* ---- tokens ---- */
 
-int zc_net_tokens(ZcNet *net, int x, gboolean cls_token, gboolean pos_embed, GError **error) {
+/* (E,Hp,Wp) -> (T,E) tokens with optional class token and position embedding. */
+static int tokens(ZcNet *net, int x, gboolean cls_token, gboolean pos_embed, GError **error) {
   fname = "tokens";
   const ZcNode *in = get_in(net, x, 3, error);
   if (!in) return -1;
@@ -547,7 +552,7 @@ int zc_net_patch_embed(ZcNet *net, int x, int embed, int patch, gboolean cls_tok
   int c = zc_net_conv2d(net, x, embed, patch, patch, 0, TRUE, error);
   if (c < 0) return -1;
   zc_net_set_role(net, c, "patch");
-  return zc_net_tokens(net, c, cls_token, TRUE, error);
+  return tokens(net, c, cls_token, TRUE, error);
 }
 
 int zc_net_token_mean(ZcNet *net, int x, int skip, GError **error) {
@@ -601,10 +606,6 @@ const char *zc_net_get_role(const ZcNet *net, int node) {
 void zc_net_add_tags(ZcNet *net, int node, guint tags) {
   g_return_if_fail(node >= 0 && node < (int) net->nodes->len);
   zc_node(net, node)->tags |= tags;
-}
-guint zc_net_get_tags(const ZcNet *net, int node) {
-  g_return_val_if_fail(node >= 0 && node < (int) net->nodes->len, 0);
-  return zc_node(net, node)->tags;
 }
 guint zc_net_find_tagged(const ZcNet *net, guint tags, int *nodes, guint max) {
   guint k = 0;

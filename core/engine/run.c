@@ -11,10 +11,8 @@ static gsize align_up(gsize n) { return (n + ALIGN - 1) & ~(gsize) (ALIGN - 1); 
 /* ---- modes ---- */
 
 void zc_net_set_bn_mode(ZcNet *net, ZcBnMode mode) { net->bn_mode = mode; }
-ZcBnMode zc_net_get_bn_mode(const ZcNet *net) { return net->bn_mode; }
 void zc_net_set_bn_update_running(ZcNet *net, gboolean update) { net->bn_update = update; }
 void zc_net_set_input_grad(ZcNet *net, gboolean on) { net->input_grad = on; }
-int zc_net_get_moments(const ZcNet *net) { return net->moments_k; }
 void zc_net_set_moments(ZcNet *net, int k) {
   g_return_if_fail(k >= 0 && k <= ZC_MAX_CHUNKS);
   net->moments_k = k;

@@ -27,7 +27,6 @@ void zc_workspace_set_threads(ZcWorkspace *ws, int n_threads) {
   ws->threads = MAX(1, n_threads);
   ws->owner = 0;  /* the plan depends on the thread count */
 }
-int zc_workspace_get_threads(const ZcWorkspace *ws) { return ws->threads; }
 gsize zc_workspace_bytes(const ZcWorkspace *ws) { return ws->cap; }
 guint zc_workspace_grow_count(const ZcWorkspace *ws) { return ws->grows; }
 

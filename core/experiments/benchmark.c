@@ -7,7 +7,7 @@
 #include <zcnas/run.h>
 #include "benchmark.h"
 
-const ZcOption zc_benchmark_schema[] = {
+static const ZcOption benchmark_schema[] = {
   {"table", ZC_OPT_STRING, NULL, 0, 0, NULL, "CSV file of ground truth (beside the pipeline, or in the data directory)"},
   {"key", ZC_OPT_STRING, "arch_str", 0, 0, NULL, "column of genotypes or indices"},
   {"metric", ZC_OPT_STRING, NULL, 0, 0, NULL, "column of the ground-truth metric (higher is better)"},
@@ -83,7 +83,7 @@ static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_s
     g_free(origin);
     return NULL;
   }
-  ZcOptions *o = zc_options_resolve(zc_benchmark_schema, group, "benchmark", NULL, error);
+  ZcOptions *o = zc_options_resolve(benchmark_schema, group, "benchmark", NULL, error);
   if (!o) {
     g_free(origin);
     return NULL;

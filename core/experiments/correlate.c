@@ -12,6 +12,8 @@
 #include "ranks.h"
 #include "report.h"
 #include "workers.h"
+#include "base/data-private.h"
+#include "host/space-private.h"
 
 #define ZC_CORRELATE_MIN 3   /* architectures a correlation needs */
 #define SAMPLE_STREAM G_GUINT64_CONSTANT(0x73616d706c65)   /* "sample" */

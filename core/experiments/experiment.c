@@ -9,6 +9,7 @@
 #include "experiment.h"
 #include "ranks.h"
 #include "workers.h"
+#include "base/pipeline-private.h"
 
 static gint64 pipeline_int(const ZcPipeline *p, const char *path, gint64 def) {
   config_setting_t *s = zc_pipeline_lookup(p, path);

@@ -34,7 +34,6 @@ gboolean zc_run_mpi_init(int *argc, char ***argv) {
 }
 
 int zc_run_mpi_rank(void) { return initialised ? world_rank : 0; }
-int zc_run_mpi_size(void) { return initialised ? world_size : 1; }
 
 void zc_run_mpi_finalize(void) {
   if (!initialised) return;
@@ -176,7 +175,6 @@ void zc_mpi_release(void) {
 
 gboolean zc_run_mpi_init(int *argc, char ***argv) { return FALSE; }
 int zc_run_mpi_rank(void) { return 0; }
-int zc_run_mpi_size(void) { return 1; }
 void zc_run_mpi_finalize(void) {}
 gboolean zc_mpi_active(void) { return FALSE; }
 gboolean zc_mpi_deal(ZcEvaluator *ev, const char *const *genotypes, const guint64 *masks, guint n, ZcTaskDone done,

@@ -7,6 +7,7 @@
 #include <zcnas/error.h>
 #include <zcnas/version.h>
 #include "report.h"
+#include "host/scorer-private.h"
 
 ZcStatInterval *zc_corr_cell(const ZcCorrTable *t, guint col, guint bench, guint stat) {
   return &t->cell[((gsize)col * t->n_bench + bench) * t->n_stats + stat];

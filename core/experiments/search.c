@@ -14,6 +14,9 @@
 #include "experiment.h"
 #include "ranks.h"
 #include "workers.h"
+#include "host/searcher-private.h"
+#include "host/scorer-private.h"
+#include "host/setup-private.h"
 
 #define ASK_MAX 16   /* candidates asked (and scored in parallel) at a time */
 

@@ -16,6 +16,10 @@
 #include "base/progress.h"
 #include "host/score_layout.h"
 #include "workers.h"
+#include "host/space-private.h"
+#include "host/proxy-private.h"
+#include "host/scorer-private.h"
+#include "host/setup-private.h"
 
 #define MAX_PROXIES 64   /* missing proxies of an architecture are a 64-bit mask */
 

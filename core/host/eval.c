@@ -5,6 +5,8 @@
 #include <zcnas/error.h>
 #include <zcnas/eval.h>
 #include <zcnas/rng.h>
+#include "base/data-private.h"
+#include "eval-private.h"
 
 /* ---- per-worker context: workspace and cached input batches ------------------------------ */
 
@@ -47,8 +49,6 @@ void zc_eval_context_free(ZcEvalContext *ctx) {
   g_ptr_array_unref(ctx->batches);
   g_free(ctx);
 }
-
-guint64 zc_eval_context_seed(const ZcEvalContext *ctx) { return ctx->seed; }
 
 #define ZC_STREAM_DATA G_GUINT64_CONSTANT(0x64617461)   /* "data" */
 
@@ -145,12 +145,6 @@ gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error) {
   }
   *cost = ev->cost;
   return TRUE;
-}
-
-guint zc_eval_classes(ZcEval *ev) {
-  guint c, h, w, classes;
-  zc_space_input_shape(ev->space, &c, &h, &w, &classes);
-  return classes;
 }
 
 gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64, const void **images,

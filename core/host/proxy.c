@@ -4,6 +4,7 @@
 #include <zcnas/error.h>
 #include <zcnas/plugin.h>
 #include <zcnas/proxy.h>
+#include "proxy-private.h"
 
 struct ZcProxy {
   const ZcPluginDesc *desc;
@@ -64,6 +65,7 @@ gboolean zc_proxy_score(ZcProxy *p, ZcEval *ev, double *out, GError **error) {
   return p->iface->score(p->self, ev, out, error);
 }
 
+/* The pass a proxy with these needs gets before its configure(). */
 void zc_pass_spec_from_needs(const ZcProxyNeeds *n, ZcPassSpec *spec) {
   memset(spec, 0, sizeof *spec);
   spec->struct_size = sizeof *spec;

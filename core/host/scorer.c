@@ -5,6 +5,9 @@
 #include <zcnas/eval.h>
 #include <zcnas/scorer.h>
 #include "score_layout.h"
+#include "eval-private.h"
+#include "proxy-private.h"
+#include "scorer-private.h"
 
 struct ZcScorer {
   GPtrArray *proxies;   /* ZcProxy* */
@@ -84,8 +87,6 @@ void zc_scorer_free(ZcScorer *s) {
 }
 
 const ZcScoreLayout *zc_scorer_layout(const ZcScorer *s) { return &s->layout; }
-guint zc_scorer_n_proxies(const ZcScorer *s) { return s->proxies->len; }
-ZcProxy *zc_scorer_proxy(const ZcScorer *s, guint i) { return g_ptr_array_index(s->proxies, i); }
 guint zc_scorer_offset(const ZcScorer *s, guint i) { return s->offsets[i]; }
 
 void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *out, ZcProxyResult *results) {

@@ -4,6 +4,7 @@
 #include <zcnas/error.h>
 #include <zcnas/plugin.h>
 #include <zcnas/searcher.h>
+#include "searcher-private.h"
 
 struct ZcSearcher {
   const ZcPluginDesc *desc;
@@ -43,7 +44,6 @@ guint zc_searcher_ask(ZcSearcher *s, ZcArch **out, guint max, GError **error) {
 void zc_searcher_tell(ZcSearcher *s, const ZcArch *arch, const double *scores) {
   s->iface->tell(s->self, arch, scores);
 }
-const ZcArch *zc_searcher_best(ZcSearcher *s) { return s->iface->best ? s->iface->best(s->self) : NULL; }
 
 int zc_score_layout_find(const ZcScoreLayout *layout, const char *name) {
   for (guint i = 0; i < layout->n_scores; i++)

@@ -3,6 +3,9 @@
 #include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/setup.h>
+#include "proxy-private.h"
+#include "searcher-private.h"
+#include "setup-private.h"
 
 static const char *const reserved_keys[] = {"name", NULL};
 

@@ -4,6 +4,7 @@
 #include <zcnas/error.h>
 #include <zcnas/plugin.h>
 #include <zcnas/space.h>
+#include "space-private.h"
 
 struct ZcSpace {
   const ZcPluginDesc *desc;
@@ -35,7 +36,6 @@ void zc_space_free(ZcSpace *s) {
   g_free(s);
 }
 
-const ZcPluginDesc *zc_space_desc(const ZcSpace *s) { return s->desc; }
 const char *zc_space_name(const ZcSpace *s) { return s->desc->name; }
 const ZcOptions *zc_space_options(const ZcSpace *s) { return s->opts; }
 

@@ -26,6 +26,15 @@ typedef struct {
   GArray *inputs;          /* ZcRunInput: files this run reads, never to be overwritten */
 } ZcRunCtx;
 
+/* The schemas of the core's groups `data`, `output` and `sample` (<zcnas/run.h>). */
+extern const ZcOption zc_data_schema[];
+extern const ZcOption zc_output_schema[];
+extern const ZcOption zc_sample_schema[];
+
+/* The dataset of a resolved `data` group (NULL when data.spec is empty); relative paths
+ * are taken from `base_dir` (NULL: the current directory). */
+gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error);
+
 /* A required top-level setting, or an error "FILE: experiment \"X\" needs 'KEY'". */
 config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key,
                                  GError **error);

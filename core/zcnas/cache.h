@@ -62,7 +62,6 @@ typedef struct {
 
 ZcCacheRecord *zc_cache_record_new(ZcScoreStatus status);
 void zc_cache_record_free(ZcCacheRecord *rec);
-ZcCacheRecord *zc_cache_record_copy(const ZcCacheRecord *rec);
 /* Set an output (replaces a previous value of the same name). */
 void zc_cache_record_set(ZcCacheRecord *rec, const char *name, double value);
 /* Value of an output; FALSE when the record has no such output. */

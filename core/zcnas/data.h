@@ -62,8 +62,6 @@ void zc_dataset_free(ZcDataset *ds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ZcDataset, zc_dataset_free)
 
 ZcDataKind zc_dataset_kind(const ZcDataset *ds);
-const char *zc_dataset_kind_name(ZcDataKind kind);  /* "cifar10", ... */
-const char *zc_dataset_spec(const ZcDataset *ds);
 /* Stored images; 0 for the Gaussian source (unbounded). */
 gsize zc_dataset_n_images(const ZcDataset *ds);
 void zc_dataset_shape(const ZcDataset *ds, guint *channels, guint *height, guint *width);

@@ -21,8 +21,6 @@ const ZcArch *zc_eval_arch(ZcEval *ev);
 guint64 zc_eval_seed(ZcEval *ev);
 /* Parameters and FLOPs of the architecture (computed once, shared by proxies). */
 gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error);
-/* Classes of the space's head. */
-guint zc_eval_classes(ZcEval *ev);
 
 /* The network prepared as this proxy's pass spec says (its needs, adjusted by its
  * configure()), and the workspace holding that pass.  What most proxies call first. */
@@ -49,12 +47,9 @@ typedef struct ZcEvalContext ZcEvalContext;
  * engine threads of the workspace. */
 ZcEvalContext *zc_eval_context_new(ZcDataset *data, guint batch, guint64 run_seed, int threads);
 void zc_eval_context_free(ZcEvalContext *ctx);
-guint64 zc_eval_context_seed(const ZcEvalContext *ctx);
 /* An evaluation of `arch` (borrowed). */
 ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch);
 void zc_eval_free(ZcEval *ev);
-/* The pass spec of the proxy about to be scored. */
-void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec);
 
 G_END_DECLS
 #endif

@@ -59,7 +59,6 @@ typedef struct ZcWorkspace ZcWorkspace;
 ZcWorkspace *zc_workspace_new(int n_threads);
 void zc_workspace_free(ZcWorkspace *ws);
 void zc_workspace_set_threads(ZcWorkspace *ws, int n_threads);
-int zc_workspace_get_threads(const ZcWorkspace *ws);
 /* Bytes currently reserved (the high-water mark of every run so far). */
 gsize zc_workspace_bytes(const ZcWorkspace *ws);
 /* Number of times the arena had to grow (for tests: stays constant once warm). */
@@ -67,14 +66,12 @@ guint zc_workspace_grow_count(const ZcWorkspace *ws);
 
 /* ------------------------------------------------------------------ network ------ */
 
-ZcNet *zc_net_new(ZcDType dtype);
-void zc_net_free(ZcNet *net);
 /* The memory a network may claim: its parameters (values and gradients) plus one sample's
  * activations (values and gradients).  A builder call that would exceed it returns -1 with
  * a ZC_ERROR_NOMEM error giving both numbers.  ZCNAS_MEMORY_BUDGET (bytes, optionally with
- * K, M, G or T) sets it; by default it is half of the physical memory.  FALSE with an
- * error if the variable is malformed. */
-gboolean zc_net_memory_budget(guint64 *bytes, GError **error);
+ * K, M, G or T) sets it; by default it is half of the physical memory. */
+ZcNet *zc_net_new(ZcDType dtype);
+void zc_net_free(ZcNet *net);
 ZcDType zc_net_dtype(const ZcNet *net);
 int zc_net_n_nodes(const ZcNet *net);
 /* Per-sample shape of a node; FALSE if the id is out of range. */
@@ -116,7 +113,7 @@ int zc_net_conv2d_spec(ZcNet *net, int x, const ZcConvSpec *spec, GError **error
 int zc_net_conv2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, gboolean bias, GError **error);
 
 /* Transposed conv (PyTorch ConvTranspose2d, groups 1, dilation 1): weight [in_c, out_c, k, k],
- * output (H-1)*stride - 2*pad + k + output_pad; 0 <= output_pad < stride. */
+ * output (H-1)*stride - 2*pad ++ output_pad; 0 <= output_pad < stride. */
 int zc_net_conv_transpose2d(ZcNet *net, int x, int out_c, int k, int stride, int pad, int output_pad, gboolean bias,
                             GError **error);
 
@@ -143,9 +140,6 @@ int zc_net_sigmoid(ZcNet *net, int x, GError **error);
  * head_dim, bias = qkv_bias, role "qkv"), the attention core (scale head_dim^-0.5) and
  * linear proj (heads*head_dim -> E, with bias, role "proj").  Returns the proj node. */
 int zc_net_mhsa(ZcNet *net, int x, int heads, int head_dim, gboolean qkv_bias, GError **error);
-/* Attention core alone: (T, 3*heads*head_dim) laid out [q | k | v], head h in columns
- * h*head_dim..; output (T, heads*head_dim). */
-int zc_net_attention(ZcNet *net, int qkv, int heads, int head_dim, GError **error);
 
 /* n-ary sum of equally shaped nodes. */
 int zc_net_add(ZcNet *net, const int *xs, int n, GError **error);
@@ -171,8 +165,6 @@ int zc_net_global_avgpool(ZcNet *net, int x, GError **error);   /* (C,H,W) -> (C
  * (1 class token when cls_token, then H/patch*W/patch patches) plus a learned position
  * embedding.  Returns the (T,E) node. */
 int zc_net_patch_embed(ZcNet *net, int x, int embed, int patch, gboolean cls_token, GError **error);
-/* (E,Hp,Wp) -> (T,E) tokens with optional class token and position embedding. */
-int zc_net_tokens(ZcNet *net, int x, gboolean cls_token, gboolean pos_embed, GError **error);
 /* (T,C) -> (C): mean over tokens skip..T-1 (skip = 1 leaves out a class token). */
 int zc_net_token_mean(ZcNet *net, int x, int skip, GError **error);
 /* (T,C) -> (C): token 0. */
@@ -196,7 +188,6 @@ enum {
   ZC_TAG_USER         = 1u << 8    /* first bit free for plugins */
 };
 void zc_net_add_tags(ZcNet *net, int node, guint tags);
-guint zc_net_get_tags(const ZcNet *net, int node);
 /* Ids of the nodes carrying any of `tags`, in execution order; returns how many exist
  * (writes at most `max` of them). */
 guint zc_net_find_tagged(const ZcNet *net, guint tags, int *nodes, guint max);
@@ -209,7 +200,6 @@ typedef enum {
   ZC_BN_OFF        /* identity (NASLib bn=False) */
 } ZcBnMode;
 void zc_net_set_bn_mode(ZcNet *net, ZcBnMode mode);
-ZcBnMode zc_net_get_bn_mode(const ZcNet *net);
 /* In ZC_BN_BATCH mode, whether forward updates running_mean/running_var (default TRUE). */
 void zc_net_set_bn_update_running(ZcNet *net, gboolean update);
 /* Reset running_mean = 0, running_var = 1 everywhere. */
@@ -232,7 +222,6 @@ void zc_net_set_input_grad(ZcNet *net, gboolean on);
  * k = 0 (default) switches this off.  Moments are double precision whatever the dtype.
  * The batch size must be >= k at run time. */
 void zc_net_set_moments(ZcNet *net, int k);
-int zc_net_get_moments(const ZcNet *net);
 
 /* ------------------------------------------------------------------ init ---------- */
 

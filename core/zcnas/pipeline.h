@@ -16,7 +16,6 @@ typedef struct ZcPipeline ZcPipeline;
 /* Load `file` (NULL: an empty pipeline) and apply `sets` ("path=value", NULL-terminated). */
 ZcPipeline *zc_pipeline_load(const char *file, const char *const *sets, GError **error);
 void zc_pipeline_free(ZcPipeline *p);
-const char *zc_pipeline_file(const ZcPipeline *p);   /* NULL for an empty pipeline */
 /* A setting by dotted path ("space", "output.dir"), or NULL. */
 config_setting_t *zc_pipeline_lookup(const ZcPipeline *p, const char *path);
 /* Apply one "path=value" override; creates groups and settings as needed.  The value is

@@ -41,7 +41,7 @@ typedef enum {
 } ZcInputKind;
 
 /* Declared needs.  The pass a proxy gets follows from flags, bn, input, init and init_arg
- * (zc_pass_spec_from_needs); configure() is only for what depends on the proxy's options
+ * (zc_pass_spec_from_needs, core/host/proxy.c); configure() is only for what depends on the proxy's options
  * (a batch size, sub-batches, an init scheme chosen by an option).  ZC_NEEDS_NET, ZC_NEEDS_LABELS,
  * ZC_NEEDS_PATTERNS and n_batches prepare nothing by themselves (the network, labels,
  * patterns and batches are made when the proxy asks its ZcEval for them); the loader
@@ -100,21 +100,12 @@ typedef struct {
   void (*configure)(gpointer self, ZcPassSpec *spec);
 } ZcProxyIface;
 
-/* The pass a proxy with these needs gets when it has no configure(). */
-void zc_pass_spec_from_needs(const ZcProxyNeeds *needs, ZcPassSpec *spec);
 gboolean zc_pass_spec_equal(const ZcPassSpec *a, const ZcPassSpec *b);
 
 /* ---- the core's wrapper around a proxy instance ---- */
 typedef struct ZcProxy ZcProxy;
 ZcProxy *zc_proxy_new(const ZcPluginDesc *desc, ZcOptions *opts, GError **error);
 void zc_proxy_free(ZcProxy *proxy);
-const char *zc_proxy_name(const ZcProxy *proxy);
-const char *zc_proxy_version(const ZcProxy *proxy);
-const ZcProxyNeeds *zc_proxy_needs(const ZcProxy *proxy);
-const ZcOptions *zc_proxy_options(const ZcProxy *proxy);
-/* Output column names: the proxy's name for a single output, else "proxy.output". */
-char *zc_proxy_column(const ZcProxy *proxy, guint output);
-gboolean zc_proxy_score(ZcProxy *proxy, ZcEval *ev, double *out, GError **error);
 /* The pass this proxy instance asks for. */
 void zc_proxy_pass_spec(const ZcProxy *proxy, ZcPassSpec *spec);
 

@@ -28,11 +28,6 @@
 
 G_BEGIN_DECLS
 
-extern const ZcOption zc_data_schema[];
-extern const ZcOption zc_output_schema[];
-extern const ZcOption zc_sample_schema[];
-extern const ZcOption zc_benchmark_schema[];
-
 typedef struct {
   const char *out_dir;     /* overrides output.dir when not NULL */
   int jobs;                /* workers; 0: the pipeline's `jobs`, default 1 */
@@ -46,9 +41,6 @@ typedef struct {
   const volatile gint *cancel;
 } ZcRunSettings;
 
-/* The dataset of a resolved `data` group (NULL when data.spec is empty); relative paths
- * are taken from `base_dir` (NULL: the current directory). */
-gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error);
 /* Engine threads for one of `jobs` workers: the processors divided among the workers. */
 int zc_run_default_threads(int jobs);
 
@@ -81,9 +73,8 @@ void zc_score_result_clear(ZcScoreResult *r);
  * results equal those of one process.  Without MPI, or outside mpirun, these do nothing
  * (init returns FALSE). */
 gboolean zc_run_mpi_init(int *argc, char ***argv);
-/* This process's rank (0 without MPI) and the number of ranks (1 without MPI). */
+/* This process's rank (0 without MPI). */
 int zc_run_mpi_rank(void);
-int zc_run_mpi_size(void);
 void zc_run_mpi_finalize(void);
 
 G_END_DECLS

@@ -38,21 +38,11 @@ typedef struct ZcScorer ZcScorer;
 ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, guint batch, int threads);
 void zc_scorer_free(ZcScorer *scorer);
 const ZcScoreLayout *zc_scorer_layout(const ZcScorer *scorer);
-guint zc_scorer_n_proxies(const ZcScorer *scorer);
-ZcProxy *zc_scorer_proxy(const ZcScorer *scorer, guint i);
-/* First output column of proxy i in the score vector. */
-guint zc_scorer_offset(const ZcScorer *scorer, guint i);
 /* Score `arch`: `out` receives layout->n_scores values, `results` one entry per proxy
  * (clear them with zc_proxy_result_clear). */
 void zc_scorer_score(ZcScorer *scorer, ZcSpace *space, const ZcArch *arch, double *out,
                      ZcProxyResult *results);
 void zc_proxy_result_clear(ZcProxyResult *r);
-/* Whether a proxy's error comes from the environment (ZC_ERROR_NOMEM, ZC_ERROR_IO) rather
- * than from the architecture: such failures are reported but never cached. */
-gboolean zc_error_is_transient(const GError *err);
-/* Whether it comes from the run's configuration or data (ZC_ERROR_CONFIG, ZC_ERROR_DATA). */
-gboolean zc_error_is_run_error(const GError *err);
-const char *zc_status_name(ZcStatus status);
 
 G_END_DECLS
 #endif

@@ -37,15 +37,5 @@ typedef struct {
 /* Index of the score called `name` in the layout, or -1. */
 int zc_score_layout_find(const ZcScoreLayout *layout, const char *name);
 
-/* ---- the core's wrapper around a searcher instance ---- */
-typedef struct ZcSearcher ZcSearcher;
-ZcSearcher *zc_searcher_new(const ZcPluginDesc *desc, ZcOptions *opts, ZcSpace *space,
-                            const ZcScoreLayout *layout, guint64 seed, GError **error);
-void zc_searcher_free(ZcSearcher *searcher);
-const char *zc_searcher_name(const ZcSearcher *searcher);
-guint zc_searcher_ask(ZcSearcher *searcher, ZcArch **out, guint max, GError **error);
-void zc_searcher_tell(ZcSearcher *searcher, const ZcArch *arch, const double *scores);
-const ZcArch *zc_searcher_best(ZcSearcher *searcher);
-
 G_END_DECLS
 #endif

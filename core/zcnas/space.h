@@ -58,9 +58,7 @@ typedef struct {
  * the space takes over. */
 ZcSpace *zc_space_new(const ZcPluginDesc *desc, ZcOptions *opts, GError **error);
 void zc_space_free(ZcSpace *space);
-const ZcPluginDesc *zc_space_desc(const ZcSpace *space);
 const char *zc_space_name(const ZcSpace *space);
-const ZcOptions *zc_space_options(const ZcSpace *space);
 ZcArch *zc_space_parse(ZcSpace *space, const char *text, GError **error);
 char *zc_space_format(ZcSpace *space, const ZcArch *arch);
 ZcArch *zc_space_copy(ZcSpace *space, const ZcArch *arch);

@@ -46,7 +46,6 @@ gsize zc_table_n_metrics(const ZcTable *table);
 const char *zc_table_metric_name(const ZcTable *table, gsize j);
 /* Index of a metric column by name, -1 when absent. */
 gssize zc_table_metric_index(const ZcTable *table, const char *name);
-const char *zc_table_path(const ZcTable *table);
 /* Number of empty metric fields read as NaN (lenient mode). */
 gsize zc_table_n_empty(const ZcTable *table);
 

@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include <grp.h>
 #include <pwd.h>
-#include <sys/stat.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/registry.h>
+#include "host/proxy-private.h"   /* zc_pass_spec_from_needs */
 
 #define TP_DIR ZC_TEST_BUILDDIR "/tests/plugins/.libs"
 

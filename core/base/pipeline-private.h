@@ -1,0 +1,8 @@
+/* Pipeline functions used only inside libzcnas (core/base/pipeline.c). */
+#ifndef ZC_BASE_PIPELINE_PRIVATE_H
+#define ZC_BASE_PIPELINE_PRIVATE_H
+#include <zcnas/pipeline.h>
+
+const char *zc_pipeline_file(const ZcPipeline *p);   /* NULL for an empty pipeline */
+
+#endif

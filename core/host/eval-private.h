@@ -1,0 +1,9 @@
+/* Evaluation functions used only inside libzcnas (core/host/eval.c). */
+#ifndef ZC_HOST_EVAL_PRIVATE_H
+#define ZC_HOST_EVAL_PRIVATE_H
+#include <zcnas/eval.h>
+
+/* The pass spec of the proxy about to be scored. */
+void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec);
+
+#endif
