@@ -936,8 +936,7 @@ gboolean zc_cache_purge(ZcCache *c, gboolean failed_only, const char *space, con
   sqlite3_stmt *st = NULL;
   /* outputs go with their score (ON DELETE CASCADE) */
   if (!prepare(c, &st,
-               "DELETE FROM scores WHERE (?1 IS NULL OR space = ?1) AND (?2 IS NULL OR proxy = ?2)"
-               " AND (?3 = 0 OR status = 'failed')",
+               "DELETE FROM scores AS s WHERE " FILTER_WHERE " AND (?3 = 0 OR s.status = 'failed')",
                error))
     return FALSE;
   sqlite3_bind_text(st, 1, space, -1, SQLITE_TRANSIENT);

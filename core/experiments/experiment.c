@@ -16,6 +16,17 @@ static gint64 pipeline_int(const ZcPipeline *p, const char *path, gint64 def) {
   return s ? config_setting_get_int64(s) : def;
 }
 
+/* --jobs, else the pipeline's `jobs`, else 1; `what` prefixes the message. */
+static gboolean run_jobs(const ZcPipeline *p, const ZcRunSettings *st, const char *what, int *jobs, GError **error) {
+  gint64 j = st->jobs ? st->jobs : pipeline_int(p, "jobs", 1);
+  if (j < 1 || j > 1024) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%sjobs must be in 1..1024, not %" G_GINT64_FORMAT, what, j);
+    return FALSE;
+  }
+  *jobs = (int)j;
+  return TRUE;
+}
+
 /* --no-cache, --cache FILE, the pipeline's `cache` (relative to its directory), or the
  * user's default cache. */
 static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
@@ -42,6 +53,16 @@ static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
   return TRUE;
 }
 
+/* Close the run's cache; its error counts only when the run went well so far. */
+static gboolean close_cache(ZcRunCtx *ctx, gboolean ok, GError **error) {
+  if (!ctx->cache) return ok;
+  GError *err = NULL;
+  if (!zc_cache_close(ctx->cache, ok ? &err : NULL) && ok) {
+    g_propagate_prefixed_error(error, err, "score cache: ");
+    return FALSE;
+  }
+  return ok;
+}
 
 /* The file behind data.spec KIND:PATH (resolved as zc_dataset_open does); NULL for
  * generated data. */
@@ -71,16 +92,15 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     ok = FALSE;
   }
   g_free(known);
-  gint64 jobs = st->jobs ? st->jobs : pipeline_int(p, "jobs", 1);
-  if (ok && (jobs < 1 || jobs > 1024)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: jobs must be in 1..1024, not %" G_GINT64_FORMAT, file, jobs);
-    ok = FALSE;
-  }
+  char *what = g_strdup_printf("%s: ", file);
+  int jobs = 0;
+  ok = ok && run_jobs(p, st, what, &jobs, error);
+  g_free(what);
   if (!ok) {
     zc_mpi_release();
     return FALSE;
   }
-  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = file, .jobs = (int)jobs};
+  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = file, .jobs = jobs};
   ctx.seed = (guint64)pipeline_int(p, "seed", 0);
   ctx.leader = zc_run_mpi_rank() == 0;
   ctx.base_dir = zc_pipeline_file(p) ? g_path_get_dirname(zc_pipeline_file(p)) : NULL;
@@ -112,13 +132,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     else ok = zc_experiment_layerstats(&ctx, error);
   }
   zc_mpi_release();
-  if (ctx.cache) {
-    GError *err = NULL;
-    if (!zc_cache_close(ctx.cache, ok ? &err : NULL) && ok) {
-      g_propagate_prefixed_error(error, err, "score cache: ");
-      ok = FALSE;
-    }
-  }
+  ok = close_cache(&ctx, ok, error);
   if (ctx.inputs) g_array_unref(ctx.inputs);
   zc_dataset_free(ctx.dataset);
   zc_options_free(ctx.output_opts);
@@ -284,21 +298,17 @@ void zc_score_result_clear(ZcScoreResult *r) {
 gboolean zc_run_score(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st,
                       const char *const *genotypes, guint n, ZcScoreResult *out, GError **error) {
   memset(out, 0, sizeof *out);
-  gint64 jobs = st->jobs ? st->jobs : pipeline_int(p, "jobs", 1);
-  if (jobs < 1 || jobs > 1024) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "jobs must be in 1..1024, not %" G_GINT64_FORMAT, jobs);
-    return FALSE;
-  }
-  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = "command line", .jobs = (int)jobs, .leader = TRUE};
+  int jobs = 0;
+  if (!run_jobs(p, st, "", &jobs, error)) return FALSE;
+  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = "command line", .jobs = jobs, .leader = TRUE};
   ctx.seed = (guint64)pipeline_int(p, "seed", 0);
   ctx.data_opts = zc_options_resolve(zc_data_schema, zc_pipeline_lookup(p, "data"), "data", NULL, error);
   gboolean ok = ctx.data_opts && zc_run_open_data(ctx.data_opts, NULL, &ctx.dataset, error) && open_cache(&ctx, error);
   ZcEvaluator *ev = NULL;
   if (ok) {
-    ZcEvaluatorSetup setup = {reg, zc_pipeline_lookup(p, "space"), zc_pipeline_lookup(p, "proxies"), ctx.dataset,
-                              (guint)zc_options_int(ctx.data_opts, "batch"), ctx.seed, ctx.jobs, ctx.cache, st->quiet,
-                              st->cancel};
-    ev = zc_evaluator_new(&setup, error);
+    gboolean served;   /* the leader: never serves */
+    ctx.batch = (guint)zc_options_int(ctx.data_opts, "batch");
+    ev = zc_run_evaluator(&ctx, zc_pipeline_lookup(p, "space"), zc_pipeline_lookup(p, "proxies"), &served, error);
     ok = ev != NULL;
   }
   if (ok) {
@@ -318,13 +328,7 @@ gboolean zc_run_score(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSet
     g_free(status);
   }
   zc_evaluator_free(ev);
-  if (ctx.cache) {
-    GError *err = NULL;
-    if (!zc_cache_close(ctx.cache, ok ? &err : NULL) && ok) {
-      g_propagate_prefixed_error(error, err, "score cache: ");
-      ok = FALSE;
-    }
-  }
+  ok = close_cache(&ctx, ok, error);
   if (!ok) zc_score_result_clear(out);
   zc_dataset_free(ctx.dataset);
   zc_options_free(ctx.data_opts);
