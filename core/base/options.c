@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/options.h>
+#include "options-private.h"
 
 typedef struct {
   const ZcOption *decl;
@@ -51,6 +52,7 @@ static const char *type_name(ZcOptType t) {
   case ZC_OPT_STRING: return "a string";
   case ZC_OPT_CHOICE: return "one of the listed strings";
   case ZC_OPT_INT_LIST: return "a list of integers";
+  case ZC_OPT_PATH: return "a file name";
   }
   return "?";
 }
@@ -119,6 +121,7 @@ static gboolean parse_text(const ZcOption *o, const char *text, Value *v, const 
     else return fail(error, origin, where, o->name, "'%s' is not %s", text, type_name(o->type));
     return TRUE;
   case ZC_OPT_STRING:
+  case ZC_OPT_PATH:
     v->s = g_strdup(text);
     return TRUE;
   case ZC_OPT_CHOICE:
@@ -197,6 +200,7 @@ static gboolean parse_setting(const ZcOption *o, const config_setting_t *s, Valu
     v->b = config_setting_get_bool(s);
     return TRUE;
   case ZC_OPT_STRING:
+  case ZC_OPT_PATH:
   case ZC_OPT_CHOICE:
     if (t != CONFIG_TYPE_STRING)
       return fail(error, origin, where, o->name, "expected %s (in double quotes)", type_name(o->type));
@@ -364,7 +368,8 @@ static const Value *get(const ZcOptions *opts, const char *name, ZcOptType t1, Z
   g_return_val_if_fail(opts != NULL, NULL);
   const Value *v = g_hash_table_lookup(opts->values, name);
   g_return_val_if_fail(v != NULL, NULL);
-  g_return_val_if_fail(v->decl->type == t1 || v->decl->type == t2, NULL);
+  g_return_val_if_fail(v->decl->type == t1 || v->decl->type == t2 || (t1 == ZC_OPT_STRING && v->decl->type == ZC_OPT_PATH),
+                       NULL);
   return v;
 }
 
@@ -406,6 +411,7 @@ char *zc_options_canonical(const ZcOptions *opts) {
     case ZC_OPT_FLOAT: g_string_append_printf(s, "%.17g", v->f); break;
     case ZC_OPT_BOOL: g_string_append(s, v->b ? "true" : "false"); break;
     case ZC_OPT_STRING:
+    case ZC_OPT_PATH:
     case ZC_OPT_CHOICE: g_string_append(s, v->s); break;
     case ZC_OPT_INT_LIST:
       g_string_append_c(s, '[');
@@ -437,4 +443,25 @@ void zc_options_describe(const ZcOption *schema, GString *out, const char *inden
     else if (has_range(o)) g_string_append_printf(out, " [%.0f..%.0f]", o->min, o->max);   /* 1000000000, not 1e+09 */
     g_string_append_printf(out, " default: %s\n", o->def ? o->def : "(required)");
   }
+}
+
+gboolean zc_options_resolve_paths(ZcOptions *opts, const char *base_dir, GError **error) {
+  for (const ZcOption *o = opts->schema; o && o->name; o++) {
+    Value *v = g_hash_table_lookup(opts->values, o->name);
+    if (o->type != ZC_OPT_PATH || !v || !v->s || !*v->s || g_path_is_absolute(v->s)) continue;
+    char *tried[2] = {g_build_filename(base_dir ? base_dir : ".", v->s, NULL), g_build_filename(ZC_DATADIR, v->s, NULL)};
+    int found = g_file_test(tried[0], G_FILE_TEST_IS_REGULAR) ? 0 : g_file_test(tried[1], G_FILE_TEST_IS_REGULAR) ? 1 : -1;
+    if (found < 0) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: '%s': file '%s' not found (looked for %s and %s)", v->origin,
+                  o->name, v->s, tried[0], tried[1]);
+      g_free(tried[0]);
+      g_free(tried[1]);
+      return FALSE;
+    }
+    g_free(v->s);
+    v->s = g_strdup(tried[found]);
+    g_free(tried[0]);
+    g_free(tried[1]);
+  }
+  return TRUE;
 }

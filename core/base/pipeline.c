@@ -227,3 +227,5 @@ const char *zc_pipeline_file(const ZcPipeline *p) { return p->file; }
 config_setting_t *zc_pipeline_lookup(const ZcPipeline *p, const char *path) {
   return config_lookup(&p->cfg, path);
 }
+
+config_setting_t *zc_pipeline_root(const ZcPipeline *p) { return config_root_setting(&p->cfg); }

@@ -48,33 +48,6 @@ char *zc_benchmark_find_table(const char *table, const char *base_dir, GError **
   return NULL;
 }
 
-static gboolean is_index(const char *s) {
-  if (!*s) return FALSE;
-  for (; *s; s++)
-    if (!g_ascii_isdigit(*s)) return FALSE;
-  return TRUE;
-}
-
-static gchar *canon_key(const char *key, gpointer user, GError **error) {
-  ZcSpace *space = user;
-  ZcArch *a;
-  if (is_index(key) && zc_space_count(space) > 0) {
-    guint64 i = g_ascii_strtoull(key, NULL, 10);
-    if (i >= zc_space_count(space)) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_PARSE, "index %s is outside the space (0..%" G_GUINT64_FORMAT ")", key,
-                  zc_space_count(space) - 1);
-      return NULL;
-    }
-    a = zc_space_from_index(space, i, error);
-  } else {
-    a = zc_space_parse(space, key, error);
-  }
-  if (!a) return NULL;
-  char *s = zc_space_format(space, a);
-  zc_space_arch_free(space, a);
-  return s;
-}
-
 static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_setting_t *group, gboolean quiet,
                              GError **error) {
   char *origin = zc_setting_origin(group);
@@ -97,7 +70,7 @@ static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_s
   if (b->path) b->sha256 = zc_run_file_sha256(b->path, &err);
   if (b->sha256) {
     const char *metrics[] = {b->metric, NULL};
-    ZcTableOptions topts = {canon_key, space, zc_options_bool(o, "lenient"), 0};
+    ZcTableOptions topts = {zc_ground_truth_canon_key, space, zc_options_bool(o, "lenient"), 0};
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     b->table = zc_table_load(b->path, b->key, metrics, &topts, &warnings, &err);
     b->n_skipped = warnings->len;

@@ -29,4 +29,8 @@ GPtrArray *zc_benchmarks_load(const ZcRunCtx *ctx, ZcSpace *space, gboolean quie
  * listing where it was looked for. */
 char *zc_benchmark_find_table(const char *table, const char *base_dir, GError **error);
 
+/* The table canonicaliser of ground-truth keys (core/experiments/groundtruth.c): an
+ * integer is an index of an enumerable space, anything else a genotype. */
+gchar *zc_ground_truth_canon_key(const char *key, gpointer space, GError **error);
+
 #endif

@@ -74,7 +74,7 @@ static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
   return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
 }
 
-static const char *const experiments[] = {"search", "correlate", "layerstats", NULL};
+static const char *const experiments[] = {"search", "compare", "correlate", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
   config_setting_t *exp = zc_pipeline_lookup(p, "experiment");
@@ -128,6 +128,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   }
   if (ok) {
     if (!strcmp(experiment, "search")) ok = zc_experiment_search(&ctx, error);
+    else if (!strcmp(experiment, "compare")) ok = zc_experiment_compare(&ctx, error);
     else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
     else ok = zc_experiment_layerstats(&ctx, error);
   }
@@ -179,6 +180,7 @@ static gboolean add_proxy_option(config_setting_t *group, const ZcPluginDesc *de
     break;
   }
   case ZC_OPT_STRING:
+  case ZC_OPT_PATH:
   case ZC_OPT_CHOICE:
     ok = (s = config_setting_add(group, key, CONFIG_TYPE_STRING)) && config_setting_set_string(s, value);
     break;

@@ -7,6 +7,7 @@
 #include "run/context.h"
 
 gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error);
+gboolean zc_experiment_compare(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error);
 

@@ -34,6 +34,31 @@ static gboolean write_data(const char *path, GString *s) {
   return ok;
 }
 
+/* Run the script `gp` with gnuplot, then remove it, the data files and `tmp`. */
+static void run_gnuplot(const char *prog, const char *tmp, GString *gp, GPtrArray *data_files, gboolean quiet) {
+  char *script = g_build_filename(tmp, "plots.gp", NULL);
+  g_file_set_contents(script, gp->str, -1, NULL);
+  const char *argv[] = {prog, script, NULL};
+  char *err_text = NULL;
+  int wait = 0;
+  GError *err = NULL;
+  gboolean ran = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_text,
+                              &wait, &err);
+  if (!ran || !g_spawn_check_wait_status(wait, NULL)) {
+    if (!quiet)
+      fprintf(stderr, "zcnas: warning: gnuplot failed, plots may be missing: %s\n",
+              err ? err->message : err_text && *err_text ? err_text : "exit status");
+  }
+  g_clear_error(&err);
+  g_free(err_text);
+  for (guint k = 0; k < data_files->len; k++) g_unlink(g_ptr_array_index(data_files, k));
+  g_unlink(script);
+  g_rmdir(tmp);
+  g_free(script);
+  g_ptr_array_unref(data_files);
+  g_string_free(gp, TRUE);
+}
+
 char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *scores, const gint8 *direction,
                          const double *truth, guint n, gboolean quiet) {
   GPtrArray *pngs = g_ptr_array_new_with_free_func(g_free);
@@ -164,29 +189,55 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
     g_free(out);
     g_free(dat);
   }
-  char *script = g_build_filename(tmp, "plots.gp", NULL);
-  g_file_set_contents(script, gp->str, -1, NULL);
-  const char *argv[] = {prog, script, NULL};
-  char *err_text = NULL;
-  int wait = 0;
-  GError *err = NULL;
-  gboolean ran = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err_text,
-                              &wait, &err);
-  if (!ran || !g_spawn_check_wait_status(wait, NULL)) {
-    if (!quiet)
-      fprintf(stderr, "zcnas: warning: gnuplot failed, plots may be missing: %s\n",
-              err ? err->message : err_text && *err_text ? err_text : "exit status");
-  }
-  g_clear_error(&err);
-  g_free(err_text);
-  for (guint k = 0; k < data_files->len; k++) g_unlink(g_ptr_array_index(data_files, k));
-  g_unlink(script);
-  g_rmdir(tmp);
-  g_free(script);
-  g_ptr_array_unref(data_files);
-  g_string_free(gp, TRUE);
+  run_gnuplot(prog, tmp, gp, data_files, quiet);
   g_free(absdir);
   g_free(tmp);
   g_ptr_array_add(pngs, NULL);
   return (char **)g_ptr_array_free(pngs, FALSE);
+}
+
+gboolean zc_plot_curves(const char *dir, const char *png, const char *xlabel, const char *ylabel, char **labels,
+                        guint n_series, GArray **points, gboolean quiet) {
+  const char *prog = gnuplot_program();
+  if (!prog || !*prog || !g_file_test(prog, G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!quiet) fprintf(stderr, "zcnas: warning: gnuplot not found: no plots drawn\n");
+    return FALSE;
+  }
+  char *tmp = g_dir_make_tmp("zcnas-plot-XXXXXX", NULL);
+  if (!tmp) return FALSE;
+  char *cwd = g_get_current_dir();
+  char *absdir = g_path_is_absolute(dir) ? g_strdup(dir) : g_build_filename(cwd, dir, NULL);
+  g_free(cwd);
+  GString *gp = g_string_new("set terminal pngcairo size 800,520 noenhanced\nset grid\nset key bottom right\n");
+  GPtrArray *data_files = g_ptr_array_new_with_free_func(g_free);
+  char *out = g_build_filename(absdir, png, NULL);
+  g_string_append(gp, "set output ");
+  quoted(gp, out);
+  g_string_append(gp, "\nset xlabel ");
+  quoted(gp, xlabel);
+  g_string_append(gp, "\nset ylabel ");
+  quoted(gp, ylabel);
+  g_string_append(gp, "\nset style fill transparent solid 0.2 noborder\nplot ");
+  for (guint k = 0; k < n_series; k++) {
+    char *dat = g_strdup_printf("%s/curve-%u.dat", tmp, k);
+    GString *d = g_string_new(NULL);
+    for (guint i = 0; i < points[k]->len / 3; i++) {
+      const double *p = &g_array_index(points[k], double, 3 * i);
+      if (isfinite(p[1])) g_string_append_printf(d, "%.9g %.9g %.9g\n", p[0], p[1], isfinite(p[2]) ? p[2] : 0.0);
+    }
+    write_data(dat, d);
+    if (k) g_string_append(gp, ", ");
+    quoted(gp, dat);
+    g_string_append_printf(gp, " using 1:($2-$3):($2+$3) with filledcurves lc %u notitle, ", k + 1);
+    quoted(gp, dat);
+    g_string_append_printf(gp, " using 1:2 with lines lw 2 lc %u title ", k + 1);
+    quoted(gp, labels[k]);
+    g_ptr_array_add(data_files, dat);
+  }
+  g_string_append(gp, "\nunset output\n");
+  run_gnuplot(prog, tmp, gp, data_files, quiet);
+  g_free(out);
+  g_free(absdir);
+  g_free(tmp);
+  return TRUE;
 }

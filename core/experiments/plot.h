@@ -12,4 +12,9 @@
 char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *scores, const gint8 *direction,
                          const double *truth, guint n, gboolean quiet);
 
+/* Mean curves with a +-sd band, one per series, into dir/png: points[k] holds triples
+ * (x, mean, sd).  FALSE when nothing was drawn (no gnuplot: one warning unless quiet). */
+gboolean zc_plot_curves(const char *dir, const char *png, const char *xlabel, const char *ylabel, char **labels,
+                        guint n_series, GArray **points, gboolean quiet);
+
 #endif

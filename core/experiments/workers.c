@@ -294,7 +294,7 @@ static ZcStatus status_from_cache(ZcScoreStatus s) {
 /* Fill proxy j of an architecture from the cache; FALSE when not cached (or cached
  * without every output this proxy now has). */
 static gboolean cache_fill(ZcEvaluator *ev, guint j, const char *genotype, double *row, ZcStatus *status,
-                           GError **error) {
+                           double *seconds, GError **error) {
   ZcCacheKey key;
   cache_key(ev, j, genotype, &key);
   ZcCacheRecord *rec = NULL;
@@ -310,6 +310,7 @@ static gboolean cache_fill(ZcEvaluator *ev, guint j, const char *genotype, doubl
   if (all && ev->n_out[j] <= G_N_ELEMENTS(v)) {
     memcpy(row + ev->offset[j], v, ev->n_out[j] * sizeof(double));
     *status = status_from_cache(rec->status);
+    *seconds += rec->wall_s;
   } else {
     all = FALSE;
   }
@@ -343,6 +344,7 @@ typedef struct {
   const guint *arch_of;           /* task -> architecture */
   double *scores;
   ZcStatus *status;
+  double *seconds;                /* by architecture, may be NULL */
   ZcProgress *progress;
   guint64 done;                   /* architectures finished, cached ones included */
   guint64 finished_here;          /* tasks finished by this run */
@@ -362,6 +364,7 @@ static void task_done(ZcTaskResult *r, gpointer user) {
     if (!(r->mask >> j & 1)) continue;
     memcpy(row + ev->offset[j], r->values + ev->offset[j], ev->n_out[j] * sizeof(double));
     s->status[(gsize)i * ev->np + j] = r->results[j].status;
+    if (s->seconds) s->seconds[i] += r->results[j].seconds;
     ev->n_computed++;
     /* a degenerate score is the same story on every architecture: said once per proxy */
     if (r->results[j].status == ZC_STATUS_DEGENERATE && !ev->setup.quiet && !(s->warned_degenerate >> j & 1)) {
@@ -479,20 +482,29 @@ static gboolean preflight(ZcEvaluator *ev, RunState *s, guint64 mask, GError **e
 
 gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n, double *scores, ZcStatus *status,
                           const char *label, GError **error) {
+  return zc_evaluator_run_masked(ev, genotypes, NULL, n, scores, status, NULL, label, error);
+}
+
+gboolean zc_evaluator_run_masked(ZcEvaluator *ev, const char *const *genotypes, const guint64 *want, guint n,
+                                 double *scores, ZcStatus *status, double *seconds, const char *label, GError **error) {
   guint ns = ev->layout.n_scores, np = ev->np;
   for (gsize k = 0; k < (gsize)n * ns; k++) scores[k] = NAN;
   for (gsize k = 0; k < (gsize)n * np; k++) status[k] = ZC_STATUS_OK;
+  for (guint i = 0; seconds && i < n; i++) seconds[i] = 0;
   guint64 all = np == 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT(1) << np) - 1;
   GPtrArray *task_geno = g_ptr_array_new();
   GArray *task_mask = g_array_new(FALSE, FALSE, sizeof(guint64));
   GArray *arch_of = g_array_new(FALSE, FALSE, sizeof(guint));
   gboolean ok = TRUE;
   for (guint i = 0; i < n && ok; i++) {
-    guint64 need = all;
+    guint64 need = want ? want[i] & all : all;
+    double unused = 0;
     if (ev->setup.cache)
       for (guint j = 0; j < np && ok; j++) {
         GError *err = NULL;
-        if (cache_fill(ev, j, genotypes[i], scores + (gsize)i * ns, &status[(gsize)i * np + j], &err)) {
+        if (!(need >> j & 1)) continue;
+        if (cache_fill(ev, j, genotypes[i], scores + (gsize)i * ns, &status[(gsize)i * np + j],
+                       seconds ? &seconds[i] : &unused, &err)) {
           need &= ~(G_GUINT64_CONSTANT(1) << j);
           ev->n_cached++;
         } else if (err) {
@@ -506,7 +518,8 @@ gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n
       g_array_append_val(arch_of, i);
     }
   }
-  RunState s = {ev, (const char *const *)task_geno->pdata, (const guint *)(void *)arch_of->data, scores, status};
+  RunState s = {ev, (const char *const *)task_geno->pdata, (const guint *)(void *)arch_of->data, scores, status,
+                seconds};
   const char *kill = g_getenv("ZCNAS_DEBUG_KILL_AFTER");
   s.kill_after = kill ? g_ascii_strtoull(kill, NULL, 10) : 0;
   guint ntasks = task_geno->len;

@@ -45,6 +45,12 @@ guint zc_evaluator_n_outputs(const ZcEvaluator *ev, guint i);
  * failure or when cancelled (scores finished so far are in the cache either way). */
 gboolean zc_evaluator_run(ZcEvaluator *ev, const char *const *genotypes, guint n, double *scores,
                           ZcStatus *status, const char *label, GError **error);
+/* The same for proxy subsets: architecture i gets only the proxies of want[i] (bit j =
+ * proxy j; want NULL: all), the others' scores stay NaN with status OK.  seconds (may be
+ * NULL) receives per architecture the wall seconds of its proxies as first computed: a
+ * value from the cache costs what it cost then, so a rerun charges the same time. */
+gboolean zc_evaluator_run_masked(ZcEvaluator *ev, const char *const *genotypes, const guint64 *want, guint n,
+                                 double *scores, ZcStatus *status, double *seconds, const char *label, GError **error);
 /* Proxy evaluations taken from the cache and computed, over all runs so far. */
 void zc_evaluator_counts(const ZcEvaluator *ev, guint64 *cached, guint64 *computed);
 

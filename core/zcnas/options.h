@@ -18,7 +18,10 @@ typedef enum {
   ZC_OPT_BOOL,
   ZC_OPT_STRING,
   ZC_OPT_CHOICE,   /* a string from `choices` ("a|b|c") */
-  ZC_OPT_INT_LIST  /* an array of integers, e.g. [2, 8] */
+  ZC_OPT_INT_LIST, /* an array of integers, e.g. [2, 8] */
+  ZC_OPT_PATH      /* a file name, read with zc_options_string(); in a pipeline a relative
+                      one is looked up beside the pipeline file, then in zcnas's data
+                      directory, and the plugin sees the path found */
 } ZcOptType;
 
 typedef struct {
