@@ -17,9 +17,10 @@ struct ZcDataset {
   ZcDataKind kind;
   char *spec;
   char *path;           /* images file; NULL for gaussian */
-  guint c, h, w, num_classes;
+  guint c, h, w, num_classes;   /* h, w: the size of the images handed out */
+  guint sh, sw;         /* the size stored (equal to h, w unless resized) */
   gsize n;              /* stored images */
-  guint8 *pixels;       /* n x c x h x w bytes */
+  guint8 *pixels;       /* n x c x sh x sw bytes */
   guint8 *labels;       /* n */
   gsize *by_class;      /* image indices grouped by class, ascending inside a class */
   gsize *class_start;   /* num_classes + 1 offsets into by_class */
@@ -295,6 +296,7 @@ typedef struct {
   guint n_mean, n_std;
   float mean[ZC_DATA_MAX_CHANNELS], std[ZC_DATA_MAX_CHANNELS];
   guint classes;   /* 0 = default */
+  guint size_h, size_w;   /* 0 = as stored */
 } SpecOpts;
 
 G_GNUC_PRINTF(3, 4)
@@ -350,8 +352,14 @@ static gboolean parse_options(const char *spec, const char *opts, SpecOpts *o, G
     } else if (!strcmp(key, "classes")) {
       if (!parse_uint_field(val, 65536, &o->classes))
         return spec_error(error, spec, "classes '%s' is not a number in 1..65536", val);
+    } else if (!strcmp(key, "size")) {
+      char *x = strchr(val, 'x');
+      if (x) *x = '\0';
+      if (!parse_uint_field(val, 4096, &o->size_h) || !parse_uint_field(x ? x + 1 : val, 4096, &o->size_w))
+        return spec_error(error, spec, "size '%s%s%s' is not S or HxW with sides in 1..4096", val, x ? "x" : "",
+                          x ? x + 1 : "");
     } else {
-      return spec_error(error, spec, "unknown option '%s' (expected mean, std or classes)", key);
+      return spec_error(error, spec, "unknown option '%s' (expected mean, std, classes or size)", key);
     }
   }
   return TRUE;
@@ -431,6 +439,10 @@ ZcDataset *zc_dataset_open(const char *spec, const char *base_dir, GError **erro
     spec_error(error, spec, "option classes applies to gaussian only");
     return NULL;
   }
+  if (so.size_h && k == ZC_DATA_GAUSSIAN) {
+    spec_error(error, spec, "option size applies to image files (gaussian takes CxHxW)");
+    return NULL;
+  }
 
   g_autoptr(ZcDataset) ds = g_new0(ZcDataset, 1);
   ds->kind = (ZcDataKind)k;
@@ -445,6 +457,12 @@ ZcDataset *zc_dataset_open(const char *spec, const char *base_dir, GError **erro
     ok = k == ZC_DATA_FMNIST ? load_fmnist(ds, error) : load_cifar(ds, k == ZC_DATA_CIFAR100, error);
   }
   if (!ok) return NULL;
+  ds->sh = ds->h;
+  ds->sw = ds->w;
+  if (so.size_h) {
+    ds->h = so.size_h;
+    ds->w = so.size_w;
+  }
   index_classes(ds);
   set_defaults(ds);
   if ((so.n_mean && so.n_mean != ds->c) || (so.n_std && so.n_std != ds->c)) {
@@ -496,13 +514,37 @@ guint zc_dataset_label(const ZcDataset *ds, gsize i) {
   return ds->labels[i];
 }
 
+/* Bilinear resampling of one channel (half-pixel centres, edges clamped: what
+ * torchvision's Resize does without antialiasing). */
+static void resample(const guint8 *src, guint sh, guint sw, float *dst, guint h, guint w) {
+  const double fy = (double)sh / h, fx = (double)sw / w;
+  for (guint y = 0; y < h; y++) {
+    double sy = MAX((y + 0.5) * fy - 0.5, 0.0);
+    guint y0 = MIN((guint)sy, sh - 1), y1 = MIN(y0 + 1, sh - 1);
+    double ay = sy - y0;
+    for (guint x = 0; x < w; x++) {
+      double sx = MAX((x + 0.5) * fx - 0.5, 0.0);
+      guint x0 = MIN((guint)sx, sw - 1), x1 = MIN(x0 + 1, sw - 1);
+      double ax = sx - x0;
+      double top = src[y0 * sw + x0] * (1 - ax) + src[y0 * sw + x1] * ax;
+      double bot = src[y1 * sw + x0] * (1 - ax) + src[y1 * sw + x1] * ax;
+      dst[(gsize)y * w + x] = (float)(top * (1 - ay) + bot * ay);
+    }
+  }
+}
+
 void zc_dataset_image(const ZcDataset *ds, gsize i, float *out) {
   g_return_if_fail(i < ds->n);
-  const gsize hw = (gsize)ds->h * ds->w;
-  const guint8 *p = ds->pixels + i * ds->c * hw;
+  const gsize hw = (gsize)ds->h * ds->w, shw = (gsize)ds->sh * ds->sw;
+  const guint8 *p = ds->pixels + i * ds->c * shw;
   for (guint ch = 0; ch < ds->c; ch++) {
     const float m = ds->mean[ch], inv = 1.0f / ds->std[ch];
-    for (gsize j = 0; j < hw; j++) out[ch * hw + j] = ((float)p[ch * hw + j] / 255.0f - m) * inv;
+    if (shw == hw && ds->sh == ds->h) {
+      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = ((float)p[ch * hw + j] / 255.0f - m) * inv;
+    } else {
+      resample(p + ch * shw, ds->sh, ds->sw, out + ch * hw, ds->h, ds->w);
+      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = (out[ch * hw + j] / 255.0f - m) * inv;
+    }
   }
 }
 
@@ -538,9 +580,10 @@ const char *zc_dataset_content_hash(ZcDataset *ds) {
                          kind_names[ds->kind], ds->c, ds->h, ds->w, ds->num_classes, ds->n);
   for (guint i = 0; i < ds->c; i++)  /* exact bit patterns, written portably */
     g_string_append_printf(hdr, " %a/%a", (double)ds->mean[i], (double)ds->std[i]);
+  if (ds->sh != ds->h || ds->sw != ds->w) g_string_append_printf(hdr, " resized-from=%ux%u", ds->sh, ds->sw);
   g_checksum_update(ck, (const guchar *)hdr->str, (gssize)hdr->len);
   g_string_free(hdr, TRUE);
-  const gsize img = (gsize)ds->c * ds->h * ds->w;
+  const gsize img = (gsize)ds->c * ds->sh * ds->sw;
   if (ds->n) {
     g_checksum_update(ck, ds->labels, (gssize)ds->n);
     for (gsize off = 0, total = ds->n * img; off < total;) {  /* gssize chunks */

@@ -35,6 +35,11 @@ static const struct {
   {"benchmark", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"benchmarks", {CONFIG_TYPE_LIST}, "a list ( { ... }, ... )"},
   {"proxies", {CONFIG_TYPE_LIST, CONFIG_TYPE_ARRAY}, "a list of names or groups"},
+  {"scores", {CONFIG_TYPE_GROUP}, "a group { table = ...; key = ...; }"},
+  {"budget", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
+  {"oracle_budget", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
+  {"seeds", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64, CONFIG_TYPE_ARRAY}, "a count or a list [0, 1, ...]"},
+  {"runs", {CONFIG_TYPE_LIST}, "a list ( { label = ...; searcher = { ... }; }, ... )"},
 };
 
 static gboolean check_top_level(ZcPipeline *p, GError **error) {

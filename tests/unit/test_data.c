@@ -171,6 +171,54 @@ static void test_cifar10_real_file(void **state) {
   }
 }
 
+/* size=: bilinear resampling of the stored images.  Halving averages each 2x2 block (the
+ * half-pixel centres fall exactly between four pixels); doubling keeps the mean of an
+ * image; 32x32 is the identity and keeps the content hash. */
+static void test_cifar10_resized(void **state) {
+  (void)state;
+  need(CIFAR_BIN);
+  g_autoptr(ZcDataset) ds = open_ok("cifar10:" CIFAR_BIN, NULL);
+  g_autoptr(ZcDataset) half = open_ok("cifar10(size=16):" CIFAR_BIN, NULL);
+  g_autoptr(ZcDataset) twice = open_ok("cifar10(size=64x64):" CIFAR_BIN, NULL);
+  g_autoptr(ZcDataset) same = open_ok("cifar10(size=32x32):" CIFAR_BIN, NULL);
+  guint c, h, w;
+  zc_dataset_shape(half, &c, &h, &w);
+  assert_true(c == 3 && h == 16 && w == 16);
+  g_autofree guint8 *raw = NULL;
+  gsize len;
+  assert_true(g_file_get_contents(CIFAR_BIN, (char **)&raw, &len, NULL));
+  const float *mean = zc_dataset_mean(ds), *std = zc_dataset_std(ds);
+  float small[3 * 256], big[3 * 4096], orig[3072], ident[3072];
+  for (gsize i = 0; i < 20; i++) {
+    const guint8 *r = raw + i * 3073 + 1;
+    zc_dataset_image(half, i, small);
+    for (int ch = 0; ch < 3; ch++)
+      for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+          const guint8 *p = r + ch * 1024 + (2 * y) * 32 + 2 * x;
+          double block = (p[0] + p[1] + p[32] + p[33]) / 4.0 / 255.0;
+          double want = (block - mean[ch]) / std[ch];
+          assert_true(fabs(small[ch * 256 + y * 16 + x] - want) < 1e-5);
+        }
+    zc_dataset_image(twice, i, big);
+    zc_dataset_image(ds, i, orig);
+    for (int ch = 0; ch < 3; ch++) {
+      double a = 0, b = 0;
+      for (int j = 0; j < 1024; j++) a += orig[ch * 1024 + j];
+      for (int j = 0; j < 4096; j++) b += big[ch * 4096 + j];
+      assert_true(fabs(a / 1024 - b / 4096) < 1e-4);
+      /* a corner of the doubled image is the corner pixel */
+      assert_true(fabs(big[ch * 4096] - orig[ch * 1024]) < 1e-6);
+    }
+    zc_dataset_image(same, i, ident);
+    assert_memory_equal(ident, orig, sizeof orig);
+  }
+  assert_string_equal(zc_dataset_content_hash(same), zc_dataset_content_hash(ds));
+  assert_string_not_equal(zc_dataset_content_hash(twice), zc_dataset_content_hash(ds));
+  expect_open_error("cifar10(size=0):" CIFAR_BIN, NULL, ZC_ERROR_CONFIG, "size '0'", NULL);
+  expect_open_error("gaussian(size=64):3x32x32", NULL, ZC_ERROR_CONFIG, "option size applies to image files", NULL);
+}
+
 static void test_cifar10_batches(void **state) {
   need(CIFAR_BIN);
   g_autoptr(ZcDataset) ds = open_ok("cifar10:" CIFAR_BIN, NULL);
@@ -627,6 +675,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_cifar_bad_files, tmp_setup, tmp_teardown),
     cmocka_unit_test_setup_teardown(test_fmnist_small_and_bad_files, tmp_setup, tmp_teardown),
     cmocka_unit_test(test_spec_errors),
+    cmocka_unit_test(test_cifar10_resized),
     cmocka_unit_test_setup_teardown(test_not_regular_or_too_big, tmp_setup, tmp_teardown),
     cmocka_unit_test(test_huge_batch_is_an_error),
   };
