@@ -427,21 +427,38 @@ ZcSearchOutcome *zc_search_run(ZcRunCtx *ctx, config_setting_t *group, const cha
   for (guint k = 0; k < src.n_proxy_scores; k++) all_proxies |= G_GUINT64_CONSTANT(1) << k;
   gboolean ok = TRUE;
   char *incumbent = NULL;
-  for (;;) {
-    guint max = ASK_MAX, n = 0;
-    if (budget) max = (guint)MIN((guint64)ASK_MAX, budget - o->evaluations);
-    if (max == 0) break;
-    ZcAskStatus st = zc_searcher_ask(searcher, req, max, &n, error);
-    if (st == ZC_ASK_DONE) break;
-    if (st == ZC_ASK_ERROR) {
-      ok = FALSE;
+  guint64 valid = ns == 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT(1) << ns) - 1;
+  gboolean done = FALSE;
+  while (ok && !done) {
+    /* fill a batch: ask until the searcher waits or is done, or the batch or the budget
+     * is full; the batch never depends on --jobs */
+    guint room = ASK_MAX, n = 0;
+    if (budget) room = (guint)MIN((guint64)ASK_MAX, budget - o->evaluations);
+    if (room == 0) break;
+    while (n < room) {
+      guint got = 0;
+      ZcAskStatus st = zc_searcher_ask(searcher, req + n, room - n, &got, error);
+      if (st == ZC_ASK_READY) {
+        n += got;
+        continue;
+      }
+      if (st == ZC_ASK_DONE) done = TRUE;
+      if (st == ZC_ASK_ERROR) ok = FALSE;
+      if (st == ZC_ASK_WAIT && n == 0) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "searcher '%s' waits with no evaluation pending",
+                    zc_searcher_name(searcher));
+        ok = FALSE;
+      }
       break;
     }
-    if (st == ZC_ASK_WAIT) {
-      /* every result so far was told: waiting would never end */
-      g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "searcher '%s' waits with no evaluation pending",
-                  zc_searcher_name(searcher));
-      ok = FALSE;
+    for (guint i = 0; ok && i < n; i++)
+      if (req[i].want & ~valid) {
+        g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "searcher '%s' wants score bits beyond the layout's %u scores",
+                    zc_searcher_name(searcher), ns);
+        ok = FALSE;
+      }
+    if (!ok) {
+      for (guint i = 0; i < n; i++) zc_space_arch_free(src.space, req[i].arch);
       break;
     }
     for (guint i = 0; i < n; i++) {
@@ -490,7 +507,6 @@ ZcSearchOutcome *zc_search_run(ZcRunCtx *ctx, config_setting_t *group, const cha
       g_free(genotypes[i]);
       zc_space_arch_free(src.space, req[i].arch);
     }
-    if (!ok) break;
   }
   g_free(incumbent);
   g_free(scores);
