@@ -4,7 +4,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 # --version and the plugin list
-"$ZCNAS" --version | grep -q "^zcnas [0-9.]* (plugin ABI 2\.[0-9]*)$" || fail "--version"
+"$ZCNAS" --version | grep -q "^zcnas [0-9.]* (plugin ABI 3\.[0-9]*)$" || fail "--version"
 "$ZCNAS" plugins > "$T/plugins.txt"
 grep -q "^space    nb201 " "$T/plugins.txt" || fail "nb201 not listed"
 grep -q "^searcher random " "$T/plugins.txt" || fail "random not listed"

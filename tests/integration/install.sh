@@ -1,7 +1,7 @@
 #!/bin/sh
-# Integration: a researcher's own proxy, built out of tree against a staged
-# `make install` with the installed header and zcnas.pc, is picked up through
-# ZCNAS_PLUGIN_PATH and used by the installed zcnas.
+# Integration: a researcher's own proxy and searcher, built out of tree against a staged
+# `make install` with the installed headers and zcnas.pc, are picked up through
+# ZCNAS_PLUGIN_PATH; the installed zcnas uses the proxy and lists both.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +14,8 @@ pc_dir="$dest$libdir/pkgconfig"
 [ -f "$dest$prefix/include/zcnas/plugin.h" ] || fail "headers not installed"
 example="$dest$prefix/share/zcnas/examples/proxy/param_density.c"
 [ -f "$example" ] || fail "example proxy not installed"
+searcher="$dest$prefix/share/zcnas/examples/searcher/hill_climb.c"
+[ -f "$searcher" ] || fail "example searcher not installed"
 
 mkdir "$T/mine"
 # the staged zcnas.pc with its prefix moved into the stage (a sysroot would move glib's too)
@@ -27,12 +29,22 @@ if command -v objdump > /dev/null; then
   objdump -T "$T/mine/param_density.so" | grep -q ' (ZCNAS_1) *zc_options_float$' || fail "example not bound to ZCNAS_1"
   ! objdump -T "$T/mine/param_density.so" | grep -q ZCNAS_PRIVATE || fail "example uses private libzcnas symbols"
 fi
+# the searcher: the same one line, warnings as errors
+# shellcheck disable=SC2086
+${CC:-cc} -std=c11 -Wall -Wextra -Werror -shared -fPIC "$searcher" $flags -o "$T/mine/hill_climb.so" \
+  || fail "out-of-tree build of the searcher"
+if command -v objdump > /dev/null; then
+  objdump -T "$T/mine/hill_climb.so" | grep -q ' (ZCNAS_1) *zc_space_mutate$' || fail "example searcher not bound to ZCNAS_1"
+  ! objdump -T "$T/mine/hill_climb.so" | grep -q ZCNAS_PRIVATE || fail "example searcher uses private libzcnas symbols"
+fi
 
 export LD_LIBRARY_PATH="$dest$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ZCNAS_PLUGIN_PATH="$T/mine:$dest$libdir/zcnas/plugins"
 zc="$dest$prefix/bin/zcnas"
 "$zc" plugins --kind proxy > "$T/proxies.txt" 2> "$T/err"
 grep -q "^proxy    param_density 1.0 " "$T/proxies.txt" || fail "example proxy not listed"
+"$zc" plugins --kind searcher > "$T/searchers.txt" 2> "$T/err"
+grep -q "^searcher hill_climb  *1.0 " "$T/searchers.txt" || fail "example searcher not listed: $(cat "$T/searchers.txt")"
 # index 1: 0.802426 M params over 116.691584 MFLOPs
 arch=$("$zc" arch --space nb201 --index 1 | tail -n 1 | cut -d, -f2)
 "$zc" score --space nb201 --arch "$arch" --proxy param_density,params > "$T/s.csv"
