@@ -59,7 +59,9 @@ static gboolean zen_score(gpointer self, ZcEval *ev, double *out, GError **error
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
   int f_node;
   if (zc_net_find_tagged(net, ZC_TAG_PRE_GAP, &f_node, 1) < 1) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+    /* Zen-NAS is defined on the feature map before global pooling; a vision transformer
+     * (class token) has none: a meaningless score, not a broken run */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DEGENERATE,
                 "zen: the space '%s' tags no feature map before global pooling (ZC_TAG_PRE_GAP)",
                 zc_space_name(zc_eval_space(ev)));
     return FALSE;
