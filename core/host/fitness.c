@@ -1,17 +1,19 @@
 /* Fitness of candidates from one or several scores (zcnas/fitness.h).
  *
- * The directed member values (direction x score) of every candidate are kept; the fitness
- * of all candidates is recomputed at once when asked after an add (O(m N log N)), so a
- * searcher that reads many values between two adds pays once.  A candidate is valid when
- * every member is finite; only valid candidates are ranked (N counts them) and they alone
- * enter the means and standard deviations of ZSUM.  ZSUM uses the population standard
- * deviation (divisor N, numpy's default); a member whose sd is 0 adds 0 for everyone. */
+ * The directed member values (direction x score) of every candidate are kept, and their
+ * average ranks among the valid candidates (every member finite), maintained as
+ * candidates arrive: a new value v moves every rank above it up by 1 and every rank tied
+ * with it up by 1/2 (the mean of a tie group grows by half a place), and takes
+ * less + 1 + ties/2 itself: the ranks zc_stats_rank gives, in O(N m) per add rather than
+ * a sort per member.  Fitness values are recomputed from them at most once per add, when
+ * read, so a searcher reading them all after each tell pays O(N m).  ZSUM uses the
+ * population standard deviation (divisor N, numpy's default); a member whose sd is 0
+ * adds 0 for everyone. */
 #include "config.h"
 #include <math.h>
 #include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/fitness.h>
-#include <zcnas/stats.h>
 
 struct ZcFitness {
   const ZcScoreLayout *layout;
@@ -20,6 +22,8 @@ struct ZcFitness {
   guint m;             /* number of members */
   guint idx[64];       /* their score indices, ascending */
   GArray *x;           /* N x m directed member values */
+  GArray *r;           /* N x m average ranks among the valid candidates (NaN: invalid) */
+  guint n_valid;
   GArray *fit;         /* fitness of each candidate, valid when !dirty */
   gboolean dirty;
 };
@@ -53,6 +57,7 @@ ZcFitness *zc_fitness_new(const ZcScoreLayout *layout, guint64 members, ZcCombin
   for (guint k = 0; k < layout->n_scores; k++)
     if (members >> k & 1) f->idx[f->m++] = k;
   f->x = g_array_new(FALSE, FALSE, sizeof(double));
+  f->r = g_array_new(FALSE, FALSE, sizeof(double));
   f->fit = g_array_new(FALSE, FALSE, sizeof(double));
   return f;
 }
@@ -93,6 +98,7 @@ gboolean zc_fitness_members_parse(const ZcScoreLayout *layout, const char *names
 void zc_fitness_free(ZcFitness *f) {
   if (!f) return;
   g_array_free(f->x, TRUE);
+  g_array_free(f->r, TRUE);
   g_array_free(f->fit, TRUE);
   g_free(f);
 }
@@ -100,61 +106,76 @@ void zc_fitness_free(ZcFitness *f) {
 guint64 zc_fitness_members(const ZcFitness *f) { return f->members; }
 guint zc_fitness_size(const ZcFitness *f) { return f->x->len / f->m; }
 
-guint zc_fitness_add(ZcFitness *f, const double *scores) {
-  guint i = zc_fitness_size(f);
-  for (guint j = 0; j < f->m; j++) {
-    double v = f->layout->direction[f->idx[j]] * scores[f->idx[j]];
-    g_array_append_val(f->x, v);
-  }
-  f->dirty = TRUE;
-  return i;
-}
-
 static gboolean row_valid(const double *row, guint m) {
   for (guint j = 0; j < m; j++)
     if (!isfinite(row[j])) return FALSE;
   return TRUE;
 }
 
-static void recompute(ZcFitness *f) {
+guint zc_fitness_add(ZcFitness *f, const double *scores) {
   guint n = zc_fitness_size(f), m = f->m;
+  double v[64];
+  for (guint j = 0; j < m; j++) v[j] = f->layout->direction[f->idx[j]] * scores[f->idx[j]];
+  g_array_append_vals(f->x, v, m);
+  gboolean valid = row_valid(v, m);
+  double less[64] = {0}, ties[64] = {0};
   const double *x = (const double *)f->x->data;
+  double *r = (double *)f->r->data;
+  for (guint i = 0; valid && i < n; i++) {
+    if (isnan(r[(gsize)i * m])) continue;
+    for (guint j = 0; j < m; j++) {
+      double xi = x[(gsize)i * m + j];
+      if (xi < v[j]) {
+        less[j]++;
+      } else if (xi == v[j]) {
+        ties[j]++;
+        r[(gsize)i * m + j] += 0.5;
+      } else {
+        r[(gsize)i * m + j] += 1.0;
+      }
+    }
+  }
+  for (guint j = 0; j < m; j++) v[j] = valid ? less[j] + 1.0 + 0.5 * ties[j] : NAN;
+  g_array_append_vals(f->r, v, m);
+  f->n_valid += valid;
+  f->dirty = TRUE;
+  return n;
+}
+
+static void recompute(ZcFitness *f) {
+  guint n = zc_fitness_size(f), m = f->m, nv = f->n_valid;
+  const double *x = (const double *)f->x->data, *r = (const double *)f->r->data;
   g_array_set_size(f->fit, n);
   double *fit = (double *)f->fit->data;
   f->dirty = FALSE;
-  if (m == 1) {
-    for (guint i = 0; i < n; i++) fit[i] = isfinite(x[i]) ? x[i] : NAN;
-    return;
+  double mean[64] = {0}, sd[64] = {0};
+  if (f->rule == ZC_COMBINE_ZSUM && m > 1) {
+    for (guint i = 0; i < n; i++)
+      if (!isnan(r[(gsize)i * m]))
+        for (guint j = 0; j < m; j++) mean[j] += x[(gsize)i * m + j];
+    for (guint j = 0; j < m; j++) mean[j] /= nv;
+    for (guint i = 0; i < n; i++)
+      if (!isnan(r[(gsize)i * m]))
+        for (guint j = 0; j < m; j++) sd[j] += (x[(gsize)i * m + j] - mean[j]) * (x[(gsize)i * m + j] - mean[j]);
+    for (guint j = 0; j < m; j++) sd[j] = sqrt(sd[j] / nv);
   }
-  guint *valid = g_new(guint, n ? n : 1);
-  guint nv = 0;
+  double log_n = log((double)nv);
   for (guint i = 0; i < n; i++) {
-    fit[i] = NAN;
-    if (row_valid(x + (gsize)i * m, m)) {
-      valid[nv++] = i;
-      fit[i] = 0.0;
+    const double *xi = x + (gsize)i * m, *ri = r + (gsize)i * m;
+    if (isnan(ri[0])) {
+      fit[i] = NAN;
+    } else if (m == 1) {
+      fit[i] = xi[0];
+    } else {
+      double s = 0;
+      for (guint j = 0; j < m; j++) {
+        if (f->rule == ZC_COMBINE_LOGRANK) s += log(ri[j]) - log_n;
+        else if (f->rule == ZC_COMBINE_RANKSUM) s += ri[j];
+        else if (sd[j] > 0) s += (xi[j] - mean[j]) / sd[j];
+      }
+      fit[i] = s;
     }
   }
-  double *col = g_new(double, nv ? nv : 1), *r = g_new(double, nv ? nv : 1);
-  for (guint j = 0; j < m && nv; j++) {
-    for (guint v = 0; v < nv; v++) col[v] = x[(gsize)valid[v] * m + j];
-    if (f->rule == ZC_COMBINE_ZSUM) {
-      double mean = 0, ss = 0;
-      for (guint v = 0; v < nv; v++) mean += col[v];
-      mean /= nv;
-      for (guint v = 0; v < nv; v++) ss += (col[v] - mean) * (col[v] - mean);
-      double sd = sqrt(ss / nv);
-      if (sd > 0)
-        for (guint v = 0; v < nv; v++) fit[valid[v]] += (col[v] - mean) / sd;
-      continue;
-    }
-    zc_stats_rank(col, nv, r);
-    for (guint v = 0; v < nv; v++)
-      fit[valid[v]] += f->rule == ZC_COMBINE_LOGRANK ? log(r[v] / nv) : r[v];
-  }
-  g_free(col);
-  g_free(r);
-  g_free(valid);
 }
 
 double zc_fitness_value(ZcFitness *f, guint i) {

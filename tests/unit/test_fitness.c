@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <zcnas/zcnas.h>
+#include <zcnas/stats.h>
 
 /* a (+1), b (-1), c (+1): proxies; acc (+1): the oracle */
 static const char *const names[] = {"a", "b", "c", "acc"};
@@ -115,6 +116,42 @@ static void test_changes_as_added(void **state) {
   zc_fitness_free(f);
 }
 
+/* Many candidates with ties and NaNs: the ranks kept as candidates arrive equal
+ * zc_stats_rank's average ranks of the valid ones, recomputed from scratch. */
+static void test_matches_stats_rank(void **state) {
+  (void)state;
+  enum { N = 300 };
+  double rows[N][4], ra[N], rb[N], xa[N], xb[N];
+  guint valid[N], nv = 0;
+  ZcFitness *f = zc_fitness_new(&layout, A | B, ZC_COMBINE_LOGRANK);
+  ZcFitness *g = zc_fitness_new(&layout, A | B, ZC_COMBINE_RANKSUM);
+  for (guint i = 0; i < N; i++) {
+    rows[i][0] = (double)(zc_rng_u64_at(11, i) % 17);   /* ties */
+    rows[i][1] = zc_rng_u64_at(12, i) % 29 == 0 ? NAN : (double)(zc_rng_u64_at(13, i) % 40) / 4;
+    rows[i][2] = rows[i][3] = 0;
+    zc_fitness_add(f, rows[i]);
+    zc_fitness_add(g, rows[i]);
+    if (i % 37 && i != N - 1) continue;   /* check along the way, and at the end */
+    nv = 0;
+    for (guint k = 0; k <= i; k++)
+      if (!isnan(rows[k][1])) {
+        valid[nv] = k;
+        xa[nv] = rows[k][0];
+        xb[nv] = -rows[k][1];
+        nv++;
+      }
+    zc_stats_rank(xa, nv, ra);
+    zc_stats_rank(xb, nv, rb);
+    for (guint v = 0; v < nv; v++) {
+      assert_near(zc_fitness_value(f, valid[v]), log(ra[v] / nv) + log(rb[v] / nv), 1e-9);
+      assert_near(zc_fitness_value(g, valid[v]), ra[v] + rb[v], 1e-9);
+    }
+  }
+  assert_true(nv > 250 && nv < N);
+  zc_fitness_free(f);
+  zc_fitness_free(g);
+}
+
 static void test_members_parse(void **state) {
   (void)state;
   guint64 m = 0;
@@ -157,6 +194,7 @@ int main(void) {
     cmocka_unit_test(test_zsum_population_sd),
     cmocka_unit_test(test_single_member),
     cmocka_unit_test(test_changes_as_added),
+    cmocka_unit_test(test_matches_stats_rank),
     cmocka_unit_test(test_members_parse),
     cmocka_unit_test(test_combine_names),
   };
