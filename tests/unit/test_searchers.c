@@ -32,7 +32,7 @@ static const ZcScoreLayout layout = {N_SCORES, names, dirs, kinds};
 
 static int match_of(const char *s) {
   int m = 0;
-  for (int i = 0; i < L; i++) m += s[i] == target[i];
+  for (int i = 0; i < L && s[i]; i++) m += s[i] == target[i];   /* (shorter in small spaces) */
   return m;
 }
 
