@@ -50,7 +50,8 @@ gpointer evolve_new(const ZcOptions *opts, const ZcSearchSetup *setup, EvolveMod
   e->budget = setup->budget;
   /* the size of the deduplicated space: cheap for genotypes, an enumeration of iso keys
    * only when the budget must come from it */
-  if (e->book.dedupe == DEDUPE_GENOTYPE || (e->book.dedupe == DEDUPE_ISOMORPHISM && e->budget == 0))
+  if (e->book.dedupe == DEDUPE_GENOTYPE ||
+      (e->book.dedupe == DEDUPE_ISOMORPHISM && e->budget == 0 && mode == EVOLVE_RANDOM))
     e->space_size = search_book_space_size(&e->book);
   guint64 count = zc_space_count(space);
   e->miss_limit = count > G_MAXUINT64 / 20 ? G_MAXUINT64 : MAX(MISSES_MIN, 20 * count);

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <zcnas/zcnas.h>
 #include <zcnas/selection.h>
+#include <zcnas/registry.h>
 
 const ZcPluginDesc *zc_plugin_describe_bits(void);
 const ZcPluginDesc *zc_plugin_describe_random(void);
@@ -99,16 +100,15 @@ typedef struct {
 /* The fake core: ask up to `chunk` at a time; eager: evaluate and tell right after each
  * READY; otherwise ask until WAIT or DONE first.  Stops at `budget` evaluations (0: none),
  * or `cap` asks past it to check the searcher ends by itself.  Requests are told in order. */
-static void run_search(Run *r, const ZcPluginDesc *desc, const ZcSpaceIface *space_iface, const char *const *kv,
+static void run_search(Run *r, const ZcPluginDesc *desc, const ZcPluginDesc *space_desc, const char *const *kv,
                        const char *const *space_kv, guint64 budget, guint64 oracle_budget, guint64 seed, guint chunk,
                        gboolean eager, gboolean core_stops) {
   memset(r, 0, sizeof *r);
   r->asked = g_ptr_array_new_with_free_func(g_free);
   r->told_scores = g_array_new(FALSE, FALSE, sizeof(double));
   GError *err = NULL;
-  ZcPluginDesc space_desc = *zc_plugin_describe_bits();
-  if (space_iface) space_desc.iface = space_iface;
-  r->space = zc_space_new(&space_desc, zc_options_from_strv(space_desc.options, space_kv, "space 'bits'", &err), &err);
+  if (!space_desc) space_desc = zc_plugin_describe_bits();
+  r->space = zc_space_new(space_desc, zc_options_from_strv(space_desc->options, space_kv, "space", &err), &err);
   assert_non_null(r->space);
   r->iface = desc->iface;
   ZcOptions *opts = zc_options_from_strv(desc->options, kv, "searcher", &err);
@@ -419,17 +419,19 @@ static void test_budget_and_space(void **state) {
   plain.count = NULL;
   plain.from_index = NULL;
   plain.mutate = NULL;
-  run_search(&r, zc_plugin_describe_random(), &plain, no_kv, no_kv, 0, 0, 2, 5, FALSE, FALSE);
+  ZcPluginDesc plain_desc = *zc_plugin_describe_bits();
+  plain_desc.iface = &plain;
+  run_search(&r, zc_plugin_describe_random(), &plain_desc, no_kv, no_kv, 0, 0, 2, 5, FALSE, FALSE);
   assert_null(r.self);
   assert_non_null(strstr(r.error->message, "budget"));
   run_clear(&r);
-  run_search(&r, zc_plugin_describe_evolution(), &plain, no_kv, no_kv, 100, 0, 2, 5, FALSE, FALSE);
+  run_search(&r, zc_plugin_describe_evolution(), &plain_desc, no_kv, no_kv, 100, 0, 2, 5, FALSE, FALSE);
   assert_null(r.self);
   assert_non_null(strstr(r.error->message, "mutation"));
   run_clear(&r);
   const char *const kv_af[] = {"mode=autoformer", "mutations=0", NULL};
   plain.crossover = NULL;
-  run_search(&r, zc_plugin_describe_evolution(), &plain, kv_af, no_kv, 100, 0, 2, 5, FALSE, FALSE);
+  run_search(&r, zc_plugin_describe_evolution(), &plain_desc, kv_af, no_kv, 100, 0, 2, 5, FALSE, FALSE);
   assert_null(r.self);
   assert_non_null(strstr(r.error->message, "crossover"));
   run_clear(&r);
@@ -442,6 +444,32 @@ static void test_budget_and_space(void **state) {
   run_search(&r, zc_plugin_describe_random(), NULL, kv_mixed, no_kv, 10, 10, 2, 5, FALSE, FALSE);
   assert_non_null(strstr(r.error->message, "'match'"));
   run_clear(&r);
+}
+
+/* dedupe = isomorphism without a budget: every one of NAS-Bench-201's 6466 unique cells
+ * (Dong and Yang, ICLR 2020: 15625 cells, 6466 unique topologies) once. */
+static void test_isomorphism_whole_space(void **state) {
+  (void)state;
+  ZcRegistry *reg = zc_registry_new();
+  GError *err = NULL;
+  assert_true(zc_registry_load_file(reg, ZC_TEST_BUILDDIR "/plugins/spaces/.libs/nb201.so", &err));
+  const ZcPluginDesc *nb201 = zc_registry_find(reg, ZC_KIND_SPACE, "nb201");
+  const char *const kv[] = {"dedupe=isomorphism", NULL};
+  Run r;
+  run_search(&r, zc_plugin_describe_random(), nb201, kv, no_kv, 0, 0, 1, 64, FALSE, FALSE);
+  assert_null(r.error);
+  assert_int_equal(r.asked->len, 6466);
+  assert_int_equal(r.last, ZC_ASK_DONE);
+  GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < r.asked->len; i++) {
+    ZcArch *a = zc_space_parse(r.space, r.asked->pdata[i], &err);
+    g_hash_table_add(keys, zc_space_iso_key(r.space, a));
+    zc_space_arch_free(r.space, a);
+  }
+  assert_int_equal(g_hash_table_size(keys), 6466);
+  g_hash_table_unref(keys);
+  run_clear(&r);
+  zc_registry_free(reg);
 }
 
 /* LIBRA: the selection's scores are scored (proxies() names their proxies) and make the
@@ -514,6 +542,7 @@ int main(void) {
     cmocka_unit_test(test_deterministic),
     cmocka_unit_test(test_batch_waits),
     cmocka_unit_test(test_budget_and_space),
+    cmocka_unit_test(test_isomorphism_whole_space),
     cmocka_unit_test(test_libra),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
