@@ -8,9 +8,10 @@
  *   ZC_COMBINE_LOGRANK  sum_k log(rank_k / N)          (AZ-NAS; the default)
  *   ZC_COMBINE_RANKSUM  sum_k rank_k                   (TE-NAS)
  *   ZC_COMBINE_ZSUM     sum_k (d_k x_k - mean_k) / sd_k  (z-scores of the directed values)
- * so a candidate's fitness changes as others are added.  A candidate with a non-finite
- * member score takes no rank and has fitness NaN.  Values are recomputed lazily, at most
- * once per zc_fitness_add(). */
+ * where N, the means and the population standard deviations (divisor N) are taken over the
+ * candidates whose every member is finite, the others taking no rank and fitness NaN; a
+ * member of sd 0 adds 0.  So a candidate's fitness changes as others are added.  Values
+ * are recomputed lazily, at most once per zc_fitness_add(). */
 #ifndef ZC_FITNESS_H
 #define ZC_FITNESS_H
 #include <glib.h>

@@ -12,6 +12,7 @@
 #include <zcnas/proxy.h>
 #include <zcnas/eval.h>
 #include <zcnas/searcher.h>
+#include <zcnas/fitness.h>
 #include <zcnas/data.h>
 #include <zcnas/stats.h>
 #include <zcnas/layersum.h>
