@@ -3,7 +3,8 @@
 # CIFAR-100 table.  Every proxy's Spearman rho is recomputed here in awk (average ranks
 # of ties, rows with -1e8, -inf or nan left out) and must match selection.json; z1 must
 # be the proxy of highest rho, z2 and z3 inside the window.  Then a table laid out as a
-# correlate run's scores.csv, and a bad metric column (exit 2, the column named).
+# correlate run's scores.csv, `zcnas select` (the same selection from flags), and a bad
+# metric column (exit 2, the column named).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +55,15 @@ for z in "$z2" "$z3"; do
   grep -q "^$z .* 1\$" "$T/cands" || fail "$z is selected but not in the window"
 done
 [ "$z2" != "$z3" ] && [ "$z1" != "$z2" ] || fail "selection repeats a proxy: $selected"
+
+
+# zcnas select: the same selection from flags
+"$ZCNAS" select "$csv" --metric cifar100_val_acc --out "$T/o4" > "$T/out" 2> "$T/err" || fail "zcnas select failed"
+grep -v '"path"' "$json" > "$T/a.json"
+grep -v '"path"' "$T/o4/selection.json" > "$T/b.json"
+cmp -s "$T/a.json" "$T/b.json" || fail "zcnas select and the pipeline differ: $(diff "$T/a.json" "$T/b.json")"
+expect_status 2 "$ZCNAS" select "$csv"
+grep -q -- "--metric" "$T/err" || fail "message: $(cat "$T/err")"
 
 # a table laid out as a correlate run's scores.csv: key `arch`, a status column
 {
