@@ -70,8 +70,9 @@ static void bin_column(const double *x, gsize m, guint k, ZcBinScheme scheme, gu
   for (gsize i = 0; i < m; i++) {
     guint b = 0;
     if (hi > lo) {
-      double t = (x[i] - lo) / (hi - lo) * k;
-      b = t >= k ? k - 1 : (guint)t;
+      /* halves: the same ratio, and no overflow when the range exceeds DBL_MAX */
+      double t = (0.5 * x[i] - 0.5 * lo) / (0.5 * hi - 0.5 * lo) * k;
+      b = t >= k ? k - 1 : t > 0 ? (guint)t : 0;
     }
     out[i] = b;
   }

@@ -266,8 +266,15 @@ ZcSelection *zc_selection_load_json(const char *path, GError **error) {
   for (guint k = 0; sel && !r.failed && k < ns; k++) {
     JsonNode *n = json_array_get_element(sel, k);
     char *field = g_strdup_printf("selected[%u]", k);
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) bad(&r, field, "expected a string");
-    else s->selected[s->n_selected++] = g_strdup(json_node_get_string(n));
+    gboolean known = FALSE;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+      bad(&r, field, "expected a string");
+    } else {
+      for (guint h = 0; h < s->candidates->len && !known; h++)
+        known = !g_strcmp0(((ZcSelectionCandidate *)g_ptr_array_index(s->candidates, h))->name, json_node_get_string(n));
+      if (!known) bad(&r, field, "not one of the candidates");
+      s->selected[s->n_selected++] = g_strdup(json_node_get_string(n));
+    }
     g_free(field);
   }
   g_object_unref(parser);

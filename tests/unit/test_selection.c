@@ -97,6 +97,10 @@ static void test_joint_entropy_by_hand(void **state) {
   const double c[4] = {5, 5, 5, 5};
   const double *const ccol[1] = {c};
   assert_near(zc_entropy_joint(ccol, 1, 4, 24, ZC_BINS_WIDTH, 2.0), 0.0, 0);
+  /* a range wider than DBL_MAX still gives two halves: 1 bit */
+  const double huge[4] = {-1.5e308, -1e308, 1e308, 1.5e308};
+  const double *const hcol[1] = {huge};
+  assert_near(zc_entropy_joint(hcol, 1, 4, 2, ZC_BINS_WIDTH, 2.0), 1.0, EPS);
   assert_true(isnan(zc_entropy_joint(xonly, 1, 0, 2, ZC_BINS_WIDTH, 2.0)));
 }
 
@@ -467,6 +471,19 @@ static void test_json_errors_name_the_field(void **state) {
   assert_null(zc_selection_load_json(path, &err));
   assert_contains(err->message, "'metric'");
   assert_contains(err->message, "missing");
+  g_clear_error(&err);
+  drop(path);
+  g_free(text);
+  /* a selected proxy that is no candidate */
+  text = g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
+                         "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
+                         "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": ["
+                         "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5, \"bias\": 0.1, \"in_window\": false, \"ig\": null}],"
+                         " \"selected\": [\"a\", \"zz\"]}",
+                         good_params);
+  path = temp_file("zc-sel-XXXXXX.json", text);
+  assert_null(zc_selection_load_json(path, &err));
+  assert_contains(err->message, "selected[1]");
   g_clear_error(&err);
   drop(path);
   g_free(text);
