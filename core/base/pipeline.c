@@ -32,6 +32,7 @@ static const struct {
   {"sample", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"output", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"layerstats", {CONFIG_TYPE_GROUP}, "a group { ... }"},
+  {"select", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"benchmark", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"benchmarks", {CONFIG_TYPE_LIST}, "a list ( { ... }, ... )"},
   {"proxies", {CONFIG_TYPE_LIST, CONFIG_TYPE_ARRAY}, "a list of names or groups"},

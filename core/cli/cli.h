@@ -52,5 +52,6 @@ int zc_cmd_score(int argc, char **argv);
 int zc_cmd_run(int argc, char **argv);
 int zc_cmd_cache(int argc, char **argv);
 int zc_cmd_layerstats(int argc, char **argv);
+int zc_cmd_select(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
   {"plugins", zc_cmd_plugins, "list the plugins found"},
   {"cache", zc_cmd_cache, "statistics, export and compaction of the score cache"},
   {"layerstats", zc_cmd_layerstats, "per-depth gradient statistics of sampled networks (L-SWAG layer range)"},
+  {"select", zc_cmd_select, "LIBRA-NAS: three proxies chosen from a table of scores and accuracies"},
 };
 
 static void usage(FILE *out) {

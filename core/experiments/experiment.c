@@ -1,6 +1,6 @@
 /* Running a pipeline's experiment: the settings every experiment shares (data, output,
- * jobs, cache; schemas in core/run/context.c), then search.c or correlate.c.  See
- * zcnas/run.h. */
+ * jobs, cache; schemas in core/run/context.c), then search.c, correlate.c,
+ * layerstats_experiment.c or select.c.  See zcnas/run.h. */
 #include "config.h"
 #include <errno.h>
 #include <string.h>
@@ -74,7 +74,7 @@ static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
   return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
 }
 
-static const char *const experiments[] = {"search", "compare", "correlate", "layerstats", NULL};
+static const char *const experiments[] = {"search", "compare", "select", "correlate", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
   config_setting_t *exp = zc_pipeline_lookup(p, "experiment");
@@ -118,7 +118,8 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     ok = FALSE;
   }
   if (ok) ok = zc_run_open_data(ctx.data_opts, ctx.base_dir, &ctx.dataset, error);
-  if (ok && ctx.leader) ok = open_cache(&ctx, error);
+  /* select reads a table and scores nothing: no cache */
+  if (ok && ctx.leader && strcmp(experiment, "select")) ok = open_cache(&ctx, error);
   if (ok && ctx.leader) {
     char *data = data_file(ctx.data_opts, ctx.base_dir);
     zc_run_add_input(&ctx, "pipeline file", zc_pipeline_file(p));
@@ -130,6 +131,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     if (!strcmp(experiment, "search")) ok = zc_experiment_search(&ctx, error);
     else if (!strcmp(experiment, "compare")) ok = zc_experiment_compare(&ctx, error);
     else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
+    else if (!strcmp(experiment, "select")) ok = zc_experiment_select(&ctx, error);
     else ok = zc_experiment_layerstats(&ctx, error);
   }
   zc_mpi_release();

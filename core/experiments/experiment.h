@@ -1,6 +1,6 @@
 /* The experiments a pipeline runs (private to libzcnas): core/experiments/search.c,
- * correlate.c and layerstats_experiment.c, called by the runner (experiment.c) with the
- * run context (core/run/context.h). */
+ * correlate.c, layerstats_experiment.c and select.c, called by the runner (experiment.c)
+ * with the run context (core/run/context.h). */
 #ifndef ZC_EXPERIMENT_H
 #define ZC_EXPERIMENT_H
 #include <glib.h>
@@ -10,5 +10,6 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_compare(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error);
+gboolean zc_experiment_select(ZcRunCtx *ctx, GError **error);
 
 #endif

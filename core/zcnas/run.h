@@ -6,6 +6,8 @@
  *                              proxy's ranking compared with the ground truth (Spearman,
  *                              Kendall, Pearson, precision at top-k %, bootstrap intervals);
  *                              see docs/experiments.md.
+ *   experiment = "select";     LIBRA-NAS: three proxies chosen from a labelled score table
+ *                              (selection.json; docs/libra.md).
  * The core's own groups:
  *   data       = { spec = "cifar10:PATH"; batch = 64; };
  *   output     = { dir = "zcnas-out"; top = 10; bootstrap = 1000; level = 0.95;

@@ -69,9 +69,13 @@ typedef struct {
 
 /* Select from `table`: `metric` is the accuracy column, `bias_column` the bias (e.g.
  * "params"), `candidates` a NULL-terminated list of proxy columns (NULL: every metric
- * column except metric).  Values <= -1e8 (NAS-Bench-Suite-Zero's failure mark) and
- * non-finite values count as missing.  Errors (ZC_ERROR_CONFIG, ZC_ERROR_DATA) name the
- * column. */
+ * column except metric), `source` the table's file (hashed; may be NULL), params NULL for
+ * the defaults.  Values <= -1e8 (NAS-Bench-Suite-Zero's failure mark) and non-finite
+ * values count as missing: each rho and bias is taken over the rows where both columns
+ * have a value (a proxy with fewer than 3 has no rho), each IG over the rows where y, z1
+ * and the proxy do.  Ties go to the first candidate in order.  Errors name the column:
+ * ZC_ERROR_CONFIG for a column not in the table, ZC_ERROR_DATA for a metric with fewer
+ * than 3 values or no candidate with a rho. */
 ZcSelection *zc_selection_compute(const ZcTable *table, const char *source, const char *metric,
                                   const char *bias_column, const char *const *candidates,
                                   const ZcSelectionParams *params, GError **error);
