@@ -201,6 +201,8 @@ static gboolean open_table(Sources *s, config_setting_t *proxies_s, config_setti
   if (path) zc_run_add_input(ctx, "score table", path);
   g_free(path);
   if (!s->table) {
+    /* a column the table lacks, or a table that is not one, is the pipeline's choice */
+    if (err->domain == ZC_ERROR && err->code == ZC_ERROR_DATA) err->code = ZC_ERROR_CONFIG;
     g_propagate_prefixed_error(error, err, "%s: scores: ", origin);
     goto out;
   }

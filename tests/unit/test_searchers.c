@@ -482,6 +482,16 @@ static void test_libra(void **state) {
   memset(&sel, 0, sizeof sel);
   zc_selection_params_init(&sel.params);
   sel.params.combine = ZC_COMBINE_LOGRANK;
+  sel.source = (char *)"scores.csv";
+  sel.source_sha256 = (char *)"0";
+  sel.metric = (char *)"acc";
+  sel.bias_column = (char *)"params";
+  /* the loader checks that the selected scores are among the candidates */
+  ZcSelectionCandidate cands[3] = {{(char *)"multi.loss", 10, 0.9, 0.1, NAN, TRUE},
+                                   {(char *)"match", 10, 0.85, 0.2, 0.01, TRUE},
+                                   {(char *)"synflow", 10, 0.84, 0.3, 0.02, TRUE}};
+  sel.candidates = g_ptr_array_new();
+  for (int k = 0; k < 3; k++) g_ptr_array_add(sel.candidates, &cands[k]);
   sel.n_selected = 2;
   sel.selected[0] = (char *)"multi.loss";
   sel.selected[1] = (char *)"match";
@@ -526,6 +536,7 @@ static void test_libra(void **state) {
   assert_non_null(strstr(err->message, "selection.json"));
   g_clear_error(&err);
   zc_options_free(opts);
+  g_ptr_array_unref(sel.candidates);
   g_rmdir(dir);
   g_free(kv_sel);
   g_free(path);
