@@ -37,13 +37,13 @@ tail -n +2 "$T/scores.csv" | cut -d, -f1,2 > "$T/got.txt"
 cmp -s "$T/want.txt" "$T/got.txt" || fail "score params differ from arch params"
 
 # a pipeline run: random search, every candidate in scores.csv, the best on top
-"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run" --set searcher.budget=30 > "$T/run.txt"
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run" --set budget=30 > "$T/run.txt"
 [ "$(wc -l < "$T/run/scores.csv")" -eq 31 ] || fail "run: 30 rows expected"
 best=$(tail -n +2 "$T/run/scores.csv" | cut -d, -f3 | sort -g | tail -n 1)
 grep -q "^1 .* $best" "$T/run.txt" || grep -q "^1  " "$T/run.txt" || fail "run table"
 awk -v b="$best" 'NR==3 { if ($3 + 0 != b + 0) exit 1 }' "$T/run.txt" || fail "best row not first"
 # the same pipeline again gives the same file (seeded)
-"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run2" --set searcher.budget=30 -q > /dev/null
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --out "$T/run2" --set budget=30 -q > /dev/null
 cmp -s "$T/run/scores.csv" "$T/run2/scores.csv" || fail "run not deterministic"
 
 # the layerstats experiment: one row per depth-percentile bin (0..10), every bin filled
@@ -64,13 +64,13 @@ expect_status 2 "$ZCNAS" arch --space nb201 --arch '|nor_conv_3x3~0|+|none~0|'
 grep -q "position 26: expected an operation, found the end of the string" "$T/err" || fail "parse position"
 # a --set value with a stray quote or semicolon, or an unbalanced list, is refused (it
 # used to become a directory named '"DIR";' or a proxy named '[params')
-expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set "output.dir=\"$T/q\";" --set searcher.budget=2 -q
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set "output.dir=\"$T/q\";" --set budget=2 -q
 grep -q "^zcnas: --set output.dir: \"$T/q\"; is not one string" "$T/err" || fail "stray quote message"
 expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set 'proxies=[params' -q
 grep -q "^zcnas: --set proxies=\[params: proxies '\[params': unbalanced \[ \]" "$T/err" || fail "unbalanced list message"
 # integers beyond 32 bits are not wrapped, beyond 64 bits are an error naming FILE:LINE
-expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set searcher.budget=4294967298 -q
-grep -q "^zcnas: --set searcher.budget: searcher 'random': 'budget': 4294967298 is out of range \[1, 1000000000\]" "$T/err" \
+expect_status 2 "$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" --set output.top=4294967298 -q
+grep -q "^zcnas: --set output.top: output: 'top': 4294967298 is out of range \[1, 1000000\]" "$T/err" \
   || fail "wide --set message"
 printf 'experiment = "search";\nseed = 99999999999999999999;\n' > "$T/huge.cfg"
 expect_status 2 "$ZCNAS" run "$T/huge.cfg"

@@ -88,8 +88,8 @@ grep -q "bad.csv:5: " "$T/err" || fail "bad genotype row not named"
 grep -q "bad.cfg:5: benchmark 'cifar10_val_acc'" "$T/err" || fail "benchmark origin not named"
 
 # the search pipeline goes through the cache too
-"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" -o "$T/s1" --set searcher.budget=20 -q > "$T/s1.txt"
-"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" -o "$T/s2" --set searcher.budget=20 > "$T/s2.txt" 2> "$T/err"
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" -o "$T/s1" --set budget=20 -q > "$T/s1.txt"
+"$ZCNAS" run "$SRCDIR/share/pipelines/search-random.cfg" -o "$T/s2" --set budget=20 > "$T/s2.txt" 2> "$T/err"
 cmp -s "$T/s1/scores.csv" "$T/s2/scores.csv" || fail "cached search differs"
-[ "$(grep -v "^all scores:" "$T/s1.txt")" = "$(grep -v "^all scores:" "$T/s2.txt")" ] || fail "cached search table differs"
+[ "$(grep -v "^all candidates:" "$T/s1.txt")" = "$(grep -v "^all candidates:" "$T/s2.txt")" ] || fail "cached search table differs"
 echo "run.sh: all checks passed"
