@@ -10,7 +10,8 @@
 #include "evolve.h"
 
 static const ZcOption libra_options[] = {
-  {"selection", ZC_OPT_STRING, NULL, 0, 0, NULL, "selection.json written by the select experiment"},
+  {"selection", ZC_OPT_PATH, NULL, 0, 0, NULL,
+   "selection.json written by the select experiment (a relative name: beside the pipeline, then in the data directory)"},
   {"mode", ZC_OPT_CHOICE, "aging", 0, 0, "aging|autoformer|random",
    "regularised evolution, AutoFormer's generations, or random sampling"},
   {"combine", ZC_OPT_CHOICE, "selection", 0, 0, "selection|logrank|ranksum|zsum",
