@@ -518,16 +518,22 @@ ZcSearchOutcome *zc_search_run(ZcRunCtx *ctx, config_setting_t *group, const cha
   guint nr = (guint)MIN(o->evaluations, (guint64)G_MAXUINT);
   ZcRanked *ranked = g_new0(ZcRanked, MAX(nr, 1));
   nr = ok ? zc_searcher_rank(searcher, ranked, nr) : 0;
-  GString *rank_csv = g_string_new("rank,arch,fitness");
+  GString *rank_csv = g_string_new("rank,arch,fitness,params_m,flops_m");
   if (gt) g_string_append_printf(rank_csv, ",%s,%s", metric, test);
   g_string_append_c(rank_csv, '\n');
   char **ranked_text = g_new0(char *, nr + 1);
+  ZcCost *cost = g_new(ZcCost, MAX(nr, 1));
   for (guint r = 0; r < nr; r++) {
     ranked_text[r] = zc_space_format(src.space, ranked[r].arch);
+    if (!zc_space_cost(src.space, ranked[r].arch, &cost[r], NULL)) cost[r] = (ZcCost){NAN, NAN};
     g_string_append_printf(rank_csv, "%u,", r + 1);
     zc_csv_append_field(rank_csv, ranked_text[r]);
     g_string_append_c(rank_csv, ',');
     zc_csv_append_double(rank_csv, ranked[r].fitness);
+    g_string_append_c(rank_csv, ',');
+    zc_csv_append_double(rank_csv, cost[r].params_m);
+    g_string_append_c(rank_csv, ',');
+    zc_csv_append_double(rank_csv, cost[r].flops_m);
     if (gt) {
       g_string_append_c(rank_csv, ',');
       zc_csv_append_double(rank_csv, truth_of(gt, ranked_text[r], 0));
@@ -550,16 +556,17 @@ ZcSearchOutcome *zc_search_run(ZcRunCtx *ctx, config_setting_t *group, const cha
     guint top = (guint)MIN((gint64)nr, zc_options_int(ctx->output_opts, "top"));
     gsize w = 4;
     for (guint r = 0; r < top; r++) w = MAX(w, strlen(ranked_text[r]));
-    fprintf(out, "%-4s  %-*s  %12s", "rank", (int)w, "arch", "fitness");
+    fprintf(out, "%-4s  %-*s  %12s  %9s", "rank", (int)w, "arch", "fitness", "params_M");
     if (gt) fprintf(out, "  %16s  %16s", metric, test);
     fputc('\n', out);
     for (guint r = 0; r < top; r++) {
-      fprintf(out, "%-4u  %-*s  %12.6g", r + 1, (int)w, ranked_text[r], ranked[r].fitness);
+      fprintf(out, "%-4u  %-*s  %12.6g  %9.3f", r + 1, (int)w, ranked_text[r], ranked[r].fitness, cost[r].params_m);
       if (gt) fprintf(out, "  %16.4f  %16.4f", truth_of(gt, ranked_text[r], 0), truth_of(gt, ranked_text[r], 1));
       fputc('\n', out);
     }
   }
   g_strfreev(ranked_text);
+  g_free(cost);
   g_free(ranked);
   if (ok && ctx->leader) {
     ok = g_mkdir_with_parents(dir, 0777) == 0;
