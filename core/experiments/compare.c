@@ -212,7 +212,7 @@ static gboolean write_curves(ZcRunCtx *ctx, GPtrArray *runs, guint n_seeds, cons
   g_free(path);
   g_string_free(csv, TRUE);
   if (ok) {
-    char *ylabel = g_strdup_printf("%s of the incumbent (best so far)", test);
+    char *ylabel = g_strdup_printf("%s of the searcher's incumbent", test);
     if (zc_plot_curves(ctx->dir, "best-vs-evaluations.png", "evaluations", ylabel, labels, runs->len, by_eval,
                        ctx->st->quiet) &&
         t_max > 0)

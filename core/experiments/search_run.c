@@ -107,7 +107,8 @@ static gboolean list_has(config_setting_t *list, const char *name) {
  * top level's (copied into the run group when something must be added, so other runs
  * of a comparison keep theirs).  NULL when there are none at all. */
 static config_setting_t *run_proxies(ZcRunCtx *ctx, config_setting_t *group, char **extra, GError **error) {
-  config_setting_t *own = group ? config_setting_get_member(group, "proxies") : NULL;
+  /* a search's own list is the top level's; a comparison's run may have its own */
+  config_setting_t *own = group ? config_setting_get_member(group, "proxies") : zc_pipeline_lookup(ctx->p, "proxies");
   config_setting_t *list = own ? own : zc_pipeline_lookup(ctx->p, "proxies");
   gboolean missing = FALSE;
   for (char **e = extra; *e; e++) missing |= !list_has(list, *e);

@@ -92,7 +92,22 @@ for f in results.csv curves.csv runs/random-synflow/seed-4/trajectory.csv; do
   cmp -s "$T/k/$f" "$T/k2/$f" || fail "rerun from the cache: $f differs"
 done
 
-# 4. bad settings: one message naming the setting, exit status 2
+# 4. LIBRA names its selection's proxies (nwot, jacov, synflow); the pipeline's own entry
+#    for one of them (jacov, with an option) is kept, the others are added once
+cat > "$T/libra.cfg" <<CFG
+experiment = "search";
+seed = 0;
+space = { name = "nb201"; dataset = "cifar10"; };
+data = { spec = "cifar10:$SRCDIR/share/data/cifar10_test2000.bin"; batch = 10; };
+proxies = ( { name = "jacov"; } );
+searcher = { name = "libra"; selection = "$SRCDIR/share/data/libra_selection_nb201_cifar100.json"; mode = "random"; };
+budget = 6;
+CFG
+"$ZCNAS" run "$T/libra.cfg" -o "$T/libra" -q > /dev/null
+[ "$(head -n 1 "$T/libra/scores.csv")" = "n,arch,jacov,nwot,synflow,status" ] || fail "libra's proxies: $(head -n 1 "$T/libra/scores.csv")"
+[ "$(grep -c ',ok$' "$T/libra/scores.csv")" -eq 6 ] || fail "libra: 6 scored candidates expected"
+
+# 5. bad settings: one message naming the setting, exit status 2
 printf 'experiment = "compare";\nspace = { name = "nb201"; };\nbenchmark = { table = "%s"; metric = "cifar10_val_acc"; };\n' "$ACC" > "$T/b1.cfg"
 expect_status 2 "$ZCNAS" run "$T/b1.cfg"
 grep -q "b1.cfg: experiment \"compare\" needs 'runs'" "$T/err" || fail "missing runs message"
