@@ -107,7 +107,25 @@ CFG
 [ "$(head -n 1 "$T/libra/scores.csv")" = "n,arch,jacov,nwot,synflow,status" ] || fail "libra's proxies: $(head -n 1 "$T/libra/scores.csv")"
 [ "$(grep -c ',ok$' "$T/libra/scores.csv")" -eq 6 ] || fail "libra: 6 scored candidates expected"
 
-# 5. bad settings: one message naming the setting, exit status 2
+# 5. the core keeps the oracle to its budget whatever the searcher asks: a searcher that
+#    wants every score of 30 candidates gets 12 answers, then over_budget (its proxy still
+#    scored); a searcher that waits with nothing pending, or wants scores beyond the
+#    layout, stops the run with a message
+PP="--plugin-path ${top_builddir}/tests/plugins/.libs"
+sed -e 's/name = "evolution"; fitness = "oracle"; population = 10; sample = 3;/name = "tp_searcher";/' \
+    -e 's/^oracle_budget = 20;/oracle_budget = 12;\nproxies = ( "params" );/' "$T/oracle.cfg" > "$T/greedy.cfg"
+"$ZCNAS" run "$T/greedy.cfg" $PP -o "$T/greedy" -q > /dev/null
+[ "$(head -n 1 "$T/greedy/scores.csv")" = "n,arch,params,cifar10_val_acc,status" ] || fail "greedy: header"
+[ "$(grep -c ',ok$' "$T/greedy/scores.csv")" -eq 12 ] || fail "greedy: 12 answered queries expected"
+[ "$(grep -c ',over_budget$' "$T/greedy/scores.csv")" -eq 18 ] || fail "greedy: 18 refused queries expected"
+awk -F, 'NR > 1 && $3 == "" { exit 1 }' "$T/greedy/scores.csv" || fail "greedy: a proxy was not scored"
+awk -F, 'NR > 13 && $4 != "nan" { exit 1 }' "$T/greedy/scores.csv" || fail "greedy: an answer past the budget"
+expect_status 1 "$ZCNAS" run "$T/greedy.cfg" $PP -o "$T/g2" --set 'searcher.mode="wait"'
+grep -q "searcher 'tp_searcher' waits with no evaluation pending" "$T/err" || fail "wait message"
+expect_status 1 "$ZCNAS" run "$T/greedy.cfg" $PP -o "$T/g3" --set 'searcher.mode="bits"'
+grep -q "searcher 'tp_searcher' wants score bits beyond the layout's 2 scores" "$T/err" || fail "bits message"
+
+# 6. bad settings: one message naming the setting, exit status 2
 printf 'experiment = "compare";\nspace = { name = "nb201"; };\nbenchmark = { table = "%s"; metric = "cifar10_val_acc"; };\n' "$ACC" > "$T/b1.cfg"
 expect_status 2 "$ZCNAS" run "$T/b1.cfg"
 grep -q "b1.cfg: experiment \"compare\" needs 'runs'" "$T/err" || fail "missing runs message"

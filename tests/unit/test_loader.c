@@ -31,8 +31,8 @@ static void assert_refused(const ZcRegistry *reg, const char *file, const char *
 static void test_scan_refuses_each_broken_plugin(void **state) {
   ZcRegistry *reg = zc_registry_new();
   guint loaded = zc_registry_scan(reg, TP_DIR);
-  /* only tp_good and toy load; each other file is refused with its own reason */
-  assert_int_equal(loaded, 2);   /* tp_good and the toy space */
+  /* only tp_good, toy and tp_searcher load; each other file is refused with its own reason */
+  assert_int_equal(loaded, 3);   /* tp_good, the toy space and the test searcher */
   assert_non_null(zc_registry_find(reg, ZC_KIND_PROXY, "tp_good"));
   assert_refused(reg, "tp_no_entry.so", "no entry symbol zc_plugin_describe");
   assert_refused(reg, "tp_major.so", "major versions differ");
