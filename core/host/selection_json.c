@@ -145,7 +145,8 @@ static char *get_string(Reader *r, JsonObject *obj, const char *name, const char
   return g_strdup(json_node_get_string(n));
 }
 
-/* A number; null reads as NaN. */
+/* A finite number; null reads as NaN (what the writer writes for one).  A literal too
+ * large for a double (1e999) is refused rather than read as infinity. */
 static double get_double(Reader *r, JsonObject *obj, const char *name, const char *field) {
   JsonNode *n = member(r, obj, name, field);
   if (!n || r->failed) return NAN;
@@ -155,7 +156,12 @@ static double get_double(Reader *r, JsonObject *obj, const char *name, const cha
     bad(r, field, "expected a number or null");
     return NAN;
   }
-  return json_node_get_double(n);
+  double v = json_node_get_double(n);
+  if (!isfinite(v)) {
+    bad(r, field, "the number is out of range");
+    return NAN;
+  }
+  return v;
 }
 
 static gint64 get_count(Reader *r, JsonObject *obj, const char *name, const char *field) {

@@ -487,6 +487,21 @@ static void test_json_errors_name_the_field(void **state) {
   g_clear_error(&err);
   drop(path);
   g_free(text);
+  /* a number too large for a double (found by fuzzing: it read as infinity, and the
+   * selection then changed when written back) */
+  text = g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
+                         "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
+                         "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": ["
+                         "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5e999, \"bias\": 0.1, \"in_window\": false, \"ig\": null}],"
+                         " \"selected\": [\"a\"]}",
+                         good_params);
+  path = temp_file("zc-sel-XXXXXX.json", text);
+  assert_null(zc_selection_load_json(path, &err));
+  assert_contains(err->message, "candidates[0].rho");
+  assert_contains(err->message, "out of range");
+  g_clear_error(&err);
+  drop(path);
+  g_free(text);
   /* not JSON at all */
   path = temp_file("zc-sel-XXXXXX.json", "{ nope");
   assert_null(zc_selection_load_json(path, &err));
