@@ -84,7 +84,8 @@ expect_status 2 "$ZCNAS" run "$cfg" --out "$T/o3" --set 'select.metric="cifar10_
 grep -q "metric.*: no column 'cifar10_val_acc'" "$T/err" || fail "message: $(cat "$T/err")"
 [ ! -e "$T/o3/selection.json" ] || fail "selection.json written on error"
 # the shipped selections are what their pipelines choose today (everything but the path)
-for pair in nb201-select-cifar100:libra_selection_nb201_cifar100 autoformer-tiny-select:libra_selection_autoformer_tiny; do
+for pair in nb201-select-cifar100:libra_selection_nb201_cifar100 autoformer-tiny-select:libra_selection_autoformer_tiny \
+            nb201-select-cifar100-pool:libra_selection_nb201_cifar100_pool; do
   "$ZCNAS" run "$SRCDIR/share/pipelines/${pair%%:*}.cfg" --out "$T/ship" -q > /dev/null || fail "${pair%%:*}.cfg failed"
   grep -v '"path"\|"zcnas_version"' "$T/ship/selection.json" > "$T/fresh.json"
   grep -v '"path"\|"zcnas_version"' "$SRCDIR/share/data/${pair#*:}.json" > "$T/shipped.json"
