@@ -8,6 +8,7 @@
 #include <zcnas/error.h>
 #include <zcnas/options.h>
 #include "options-private.h"
+#include "pipeline-private.h"
 
 typedef struct {
   const ZcOption *decl;
@@ -449,19 +450,16 @@ gboolean zc_options_resolve_paths(ZcOptions *opts, const char *base_dir, GError 
   for (const ZcOption *o = opts->schema; o && o->name; o++) {
     Value *v = g_hash_table_lookup(opts->values, o->name);
     if (o->type != ZC_OPT_PATH || !v || !v->s || !*v->s || g_path_is_absolute(v->s)) continue;
-    char *tried[2] = {g_build_filename(base_dir ? base_dir : ".", v->s, NULL), g_build_filename(ZC_DATADIR, v->s, NULL)};
-    int found = g_file_test(tried[0], G_FILE_TEST_IS_REGULAR) ? 0 : g_file_test(tried[1], G_FILE_TEST_IS_REGULAR) ? 1 : -1;
-    if (found < 0) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: '%s': file '%s' not found (looked for %s and %s)", v->origin,
-                  o->name, v->s, tried[0], tried[1]);
-      g_free(tried[0]);
-      g_free(tried[1]);
+    char *looked = NULL;
+    char *found = zc_pipeline_find_file(v->s, base_dir, &looked);
+    if (!found) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: '%s': file '%s' not found (looked for %s)", v->origin, o->name,
+                  v->s, looked);
+      g_free(looked);
       return FALSE;
     }
     g_free(v->s);
-    v->s = g_strdup(tried[found]);
-    g_free(tried[0]);
-    g_free(tried[1]);
+    v->s = found;
   }
   return TRUE;
 }

@@ -235,3 +235,19 @@ config_setting_t *zc_pipeline_lookup(const ZcPipeline *p, const char *path) {
 }
 
 config_setting_t *zc_pipeline_root(const ZcPipeline *p) { return config_root_setting(&p->cfg); }
+
+char *zc_pipeline_find_file(const char *name, const char *base_dir, char **looked) {
+  if (looked) *looked = NULL;
+  if (g_path_is_absolute(name)) {
+    if (g_file_test(name, G_FILE_TEST_IS_REGULAR)) return g_strdup(name);
+    if (looked) *looked = g_strdup(name);
+    return NULL;
+  }
+  char *tried[2] = {g_build_filename(base_dir ? base_dir : ".", name, NULL), g_build_filename(ZC_DATADIR, name, NULL)};
+  int k = g_file_test(tried[0], G_FILE_TEST_IS_REGULAR) ? 0 : g_file_test(tried[1], G_FILE_TEST_IS_REGULAR) ? 1 : -1;
+  char *found = k >= 0 ? g_strdup(tried[k]) : NULL;
+  if (!found && looked) *looked = g_strdup_printf("%s and %s", tried[0], tried[1]);
+  g_free(tried[0]);
+  g_free(tried[1]);
+  return found;
+}

@@ -6,6 +6,7 @@
 #include <zcnas/options.h>
 #include <zcnas/run.h>
 #include "benchmark.h"
+#include "base/pipeline-private.h"
 
 static const ZcOption benchmark_schema[] = {
   {"table", ZC_OPT_STRING, NULL, 0, 0, NULL, "CSV file of ground truth (beside the pipeline, or in the data directory)"},
@@ -28,24 +29,14 @@ static void benchmark_free(gpointer p) {
 }
 
 char *zc_benchmark_find_table(const char *table, const char *base_dir, GError **error) {
-  if (g_path_is_absolute(table)) {
-    if (g_file_test(table, G_FILE_TEST_IS_REGULAR)) return g_strdup(table);
+  char *looked = NULL;
+  char *found = zc_pipeline_find_file(table, base_dir, &looked);
+  if (!found && g_path_is_absolute(table))
     g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "benchmark table %s: no such file", table);
-    return NULL;
-  }
-  char *tried[2] = {g_build_filename(base_dir ? base_dir : ".", table, NULL),
-                    g_build_filename(ZC_DATADIR, table, NULL)};
-  for (int k = 0; k < 2; k++)
-    if (g_file_test(tried[k], G_FILE_TEST_IS_REGULAR)) {
-      char *found = tried[k];
-      g_free(tried[1 - k]);
-      return found;
-    }
-  g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "benchmark table '%s' not found (looked for %s and %s)", table, tried[0],
-              tried[1]);
-  g_free(tried[0]);
-  g_free(tried[1]);
-  return NULL;
+  else if (!found)
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "benchmark table '%s' not found (looked for %s)", table, looked);
+  g_free(looked);
+  return found;
 }
 
 static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_setting_t *group, gboolean quiet,
