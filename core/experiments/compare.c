@@ -16,6 +16,7 @@
 #include <zcnas/setup.h>
 #include "experiment.h"
 #include "plot.h"
+#include "run/context.h"
 #include "ranks.h"
 #include "search_run.h"
 
@@ -32,13 +33,6 @@ static void run_free(gpointer p) {
   g_free(r->label);
   g_ptr_array_unref(r->outcomes);
   g_free(r);
-}
-
-static char *safe_label(const char *s) {
-  char *out = g_strdup(s);
-  for (char *c = out; *c; c++)
-    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') *c = '_';
-  return out;
 }
 
 static gboolean read_seeds(ZcRunCtx *ctx, GArray *seeds, GError **error) {
@@ -96,12 +90,9 @@ static GPtrArray *read_runs(ZcRunCtx *ctx, GError **error) {
       g_free(where);
       goto fail;
     }
-    if (!config_setting_lookup_string(g, "label", &label)) {
-      if (config_setting_type(searcher) == CONFIG_TYPE_STRING) label = config_setting_get_string(searcher);
-      else config_setting_lookup_string(searcher, "name", &label);
-    }
+    if (!config_setting_lookup_string(g, "label", &label)) label = zc_search_searcher_name(searcher);
     Run *r = g_new0(Run, 1);
-    r->label = safe_label(label ? label : "run");
+    r->label = zc_run_safe_name(label ? label : "run");
     r->group = g;
     r->outcomes = g_ptr_array_new_with_free_func((GDestroyNotify)zc_search_outcome_free);
     for (guint j = 0; j < runs->len; j++)

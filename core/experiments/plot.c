@@ -5,13 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "plot.h"
-
-static char *safe_name(const char *s) {
-  char *out = g_strdup(s);
-  for (char *c = out; *c; c++)
-    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') *c = '_';
-  return out;
-}
+#include "run/context.h"
 
 /* gnuplot single-quoted string: ' doubles */
 static void quoted(GString *s, const char *text) {
@@ -80,7 +74,7 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
   GPtrArray *data_files = g_ptr_array_new_with_free_func(g_free);
   for (guint c = 0; c < t->n_cols; c++)
     for (guint b = 0; b < t->n_bench; b++) {
-      char *sc = safe_name(t->cols[c]), *sb = safe_name(t->bench[b]);
+      char *sc = zc_run_safe_name(t->cols[c]), *sb = zc_run_safe_name(t->bench[b]);
       char *png = g_strdup_printf("scatter-%s-%s.png", sc, sb);
       char *dat = g_strdup_printf("%s/scatter-%u-%u.dat", tmp, c, b);
       GString *d = g_string_new(NULL);
@@ -124,13 +118,13 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
   g_string_append(gp, "unset xlabel\nset ylabel 'Spearman rho'\nset yrange [-1:1]\nset style fill solid 0.6\n"
                       "set boxwidth 0.6\nset xtics rotate by -30\nset xzeroaxis\n");
   for (guint b = 0; b < t->n_bench; b++) {
-    char *sb = safe_name(t->bench[b]);
+    char *sb = zc_run_safe_name(t->bench[b]);
     char *png = g_strdup_printf("spearman-%s.png", sb);
     char *dat = g_strdup_printf("%s/rho-%u.dat", tmp, b);
     GString *d = g_string_new(NULL);
     for (guint c = 0; c < t->n_cols; c++) {
       const ZcStatInterval *v = zc_corr_cell(t, c, b, 0);
-      char *label = safe_name(t->cols[c]);
+      char *label = zc_run_safe_name(t->cols[c]);
       double e = isnan(v->estimate) ? 0.0 : v->estimate;   /* n/a: an empty bar */
       g_string_append_printf(d, "%u \"%s%s\" %.10g %.10g %.10g\n", c, label, isnan(v->estimate) ? " (n/a)" : "", e,
                              isnan(v->lo) ? e : v->lo, isnan(v->hi) ? e : v->hi);

@@ -23,9 +23,8 @@ gboolean zc_experiment_search(ZcRunCtx *ctx, GError **error) {
     }
   }
   config_setting_t *searcher_s = zc_pipeline_lookup(ctx->p, "searcher");
-  const char *label = "searcher";
-  if (config_setting_type(searcher_s) == CONFIG_TYPE_STRING) label = config_setting_get_string(searcher_s);
-  else config_setting_lookup_string(searcher_s, "name", &label);
+  const char *label = zc_search_searcher_name(searcher_s);
+  if (!label) label = "searcher";
   gboolean served = FALSE;
   ZcSearchOutcome *o = zc_search_run(ctx, NULL, label, ctx->seed, gt, metric, test, ctx->dir, TRUE, &served, error);
   if (o && ctx->leader) {

@@ -57,6 +57,13 @@ static gboolean lookup_count(ZcRunCtx *ctx, config_setting_t *group, const char 
   return TRUE;
 }
 
+const char *zc_search_searcher_name(const config_setting_t *searcher) {
+  const char *name = NULL;
+  if (config_setting_type(searcher) == CONFIG_TYPE_STRING) name = config_setting_get_string(searcher);
+  else config_setting_lookup_string(searcher, "name", &name);
+  return name;
+}
+
 static const ZcOption benchmark_schema[] = {
   {"table", ZC_OPT_STRING, NULL, 0, 0, NULL, "CSV file of ground truth"},
   {"key", ZC_OPT_STRING, "arch_str", 0, 0, NULL, "column of genotypes or indices"},

@@ -27,6 +27,9 @@
  * error when the pipeline has none. */
 ZcGroundTruth *zc_search_ground_truth(ZcRunCtx *ctx, ZcSpace *space, char **metric, char **test, GError **error);
 
+/* The plugin name a `searcher` setting gives ("name" or { name = "name"; ... }), or NULL. */
+const char *zc_search_searcher_name(const config_setting_t *searcher);
+
 typedef struct {
   char *label;           /* the run's name in outputs */
   guint64 seed;          /* the searcher's seed */

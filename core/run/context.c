@@ -108,3 +108,10 @@ gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GEr
   return TRUE;
 }
 
+
+char *zc_run_safe_name(const char *s) {
+  char *out = g_strdup(s);
+  for (char *c = out; *c; c++)
+    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') *c = '_';
+  return out;
+}

@@ -46,6 +46,10 @@ void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path);
  * would replace an input of the run: compared by device and inode, not by name. */
 gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error);
 
+/* `s` with every character but letters, digits, '-', '.' and '_' replaced by '_': a name
+ * safe as one file or directory name (newly allocated). */
+char *zc_run_safe_name(const char *s);
+
 /* Hex SHA-256 of a file's bytes; NULL (and error) when unreadable. */
 char *zc_run_file_sha256(const char *path, GError **error);
 
