@@ -445,18 +445,25 @@ static void test_json_round_trip(void **state) {
   drop(csv);
 }
 
+/* A selection.json text: the given params/source members, fixed top-level numbers, and the
+ * candidates and selected lists as JSON text. */
+static gchar *selection_text(const char *params, const char *candidates, const char *selected) {
+  return g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
+                         "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
+                         "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": [%s], \"selected\": [%s]}",
+                         params, candidates, selected);
+}
+
 static void test_json_errors_name_the_field(void **state) {
   (void)state;
   const char *good_params = "\"params\": {\"bins\": 24, \"binning\": \"width\", \"log_base\": 2, \"window\": 0.1, "
                             "\"fallback\": \"widen\", \"combine\": \"logrank\"}, "
                             "\"source\": {\"path\": null, \"sha256\": null}, ";
-  gchar *text = g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
-                                "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
-                                "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": ["
-                                "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5, \"bias\": 0.1, \"in_window\": false, \"ig\": null},"
-                                "{\"name\": \"b\", \"n\": 3, \"rho\": \"high\", \"bias\": 0.1, \"in_window\": true, \"ig\": 0.2}],"
-                                " \"selected\": [\"a\", \"b\"]}",
-                                good_params);
+  const char *cand_a = "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5, \"bias\": 0.1, \"in_window\": false, \"ig\": null}";
+  gchar *cands = g_strconcat(cand_a, ", {\"name\": \"b\", \"n\": 3, \"rho\": \"high\", \"bias\": 0.1, "
+                             "\"in_window\": true, \"ig\": 0.2}", NULL);
+  gchar *text = selection_text(good_params, cands, "\"a\", \"b\"");
+  g_free(cands);
   gchar *path = temp_file("zc-sel-XXXXXX.json", text);
   GError *err = NULL;
   assert_null(zc_selection_load_json(path, &err));
@@ -475,12 +482,7 @@ static void test_json_errors_name_the_field(void **state) {
   drop(path);
   g_free(text);
   /* a selected proxy that is no candidate */
-  text = g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
-                         "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
-                         "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": ["
-                         "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5, \"bias\": 0.1, \"in_window\": false, \"ig\": null}],"
-                         " \"selected\": [\"a\", \"zz\"]}",
-                         good_params);
+  text = selection_text(good_params, cand_a, "\"a\", \"zz\"");
   path = temp_file("zc-sel-XXXXXX.json", text);
   assert_null(zc_selection_load_json(path, &err));
   assert_contains(err->message, "selected[1]");
@@ -489,12 +491,9 @@ static void test_json_errors_name_the_field(void **state) {
   g_free(text);
   /* a number too large for a double (found by fuzzing: it read as infinity, and the
    * selection then changed when written back) */
-  text = g_strdup_printf("{\"format\": \"zcnas-selection\", \"version\": 1, %s"
-                         "\"metric\": \"acc\", \"bias_column\": \"params\", \"n_rows\": 3, \"bias_metric\": 0.5, "
-                         "\"h_y_given_z1\": 1, \"window_used\": 0.1, \"candidates\": ["
-                         "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5e999, \"bias\": 0.1, \"in_window\": false, \"ig\": null}],"
-                         " \"selected\": [\"a\"]}",
-                         good_params);
+  text = selection_text(good_params,
+                        "{\"name\": \"a\", \"n\": 3, \"rho\": 0.5e999, \"bias\": 0.1, \"in_window\": false, \"ig\": null}",
+                        "\"a\"");
   path = temp_file("zc-sel-XXXXXX.json", text);
   assert_null(zc_selection_load_json(path, &err));
   assert_contains(err->message, "candidates[0].rho");
