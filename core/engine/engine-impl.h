@@ -2,8 +2,9 @@
  *
  * A node is a small record (op kind, inputs, per-sample shape, tags) plus a pointer to a
  * per-op attribute struct; what an op does lives in its ZcOpClass, a table of kernels
- * indexed by dtype.  The plain-C/OpenBLAS kernels are the reference; a faster one can
- * replace an entry with zc_engine_override_kernel(). */
+ * indexed by dtype.  Each workspace owns a backend (backend.c) holding its own copy of
+ * that table: the plain-C/OpenBLAS kernels are the reference ("cpu-ref"), and a faster
+ * backend replaces entries of its copy, never a global. */
 #ifndef ZC_ENGINE_IMPL_H
 #define ZC_ENGINE_IMPL_H
 #include <string.h>
@@ -93,13 +94,36 @@ typedef struct {
   const char *name;
   /* elements (net dtype) of per-run saved state, and of per-thread scratch */
   gsize (*aux_elems)(const ZcNet *net, const ZcNode *node, int batch, int groups);
-  gsize (*scratch_elems)(const ZcNet *net, const ZcNode *node);
+  gsize (*scratch_elems)(const ZcRun *run, const ZcNode *node);  /* run: batch and chunks are set */
   ZcKernelFn forward[ZC_N_DTYPES];
   ZcKernelFn backward[ZC_N_DTYPES];
 } ZcOpClass;
-extern ZcOpClass zc_op_classes[ZC_N_OPS];
-/* Replace the kernels of one op for one dtype (NULL keeps the current one). */
-void zc_engine_override_kernel(ZcOp op, ZcDType dt, ZcKernelFn forward, ZcKernelFn backward);
+/* The reference op table (ops.c): names and the plain-C/OpenBLAS kernels. */
+extern const ZcOpClass zc_op_classes[ZC_N_OPS];
+
+/* ---- backends (backend.c) ----
+ * A backend owns the memory it runs on and its op table.  The CPU backends share host
+ * memory (the arena is plain RAM, parameters stay in the net), so their copy-in/out is
+ * memcpy; a device backend implements these with transfers. */
+typedef struct ZcBackend ZcBackend;
+typedef struct {
+  const char *name;         /* what users write: backend = "cpu" */
+  const char *cache_id;     /* recorded in cache keys; changes whenever kernel arithmetic does */
+  const char *summary;      /* one line for --help and docs */
+  void (*setup)(ZcOpClass *ops);                 /* patch the instance's copy of the reference table */
+  void *(*alloc)(ZcBackend *be, gsize bytes);    /* arena; NULL when refused */
+  void (*release)(ZcBackend *be, void *mem);
+  void (*copy_out)(ZcBackend *be, void *host_dst, const void *src, gsize bytes);
+  void (*copy_in)(ZcBackend *be, void *dst, const void *host_src, gsize bytes);
+} ZcBackendClass;
+struct ZcBackend {
+  const ZcBackendClass *klass;
+  ZcOpClass ops[ZC_N_OPS];  /* this instance's table: kernels never come from a global */
+};
+ZcBackend *zc_backend_new(const char *name, GError **error);
+/* The "cpu" backend's patches to the reference table (fast.c). */
+void zc_fast_setup(ZcOpClass *ops);
+void zc_backend_free(ZcBackend *be);
 
 struct ZcNet {
   ZcDType dtype;
@@ -124,6 +148,7 @@ typedef struct ZcPool ZcPool;
 void zc_pool_free(ZcPool *pool);
 
 struct ZcWorkspace {
+  ZcBackend *backend;       /* owns buf and the op table the runs use */
   ZcPool *pool;             /* threads - 1 workers, started on first use */
   guint8 *buf;
   gsize cap;
@@ -162,6 +187,7 @@ struct ZcRun {
 static inline gboolean zc_is_conv(ZcOp op) { return op == ZC_OP_CONV || op == ZC_OP_CONVT; }
 static inline ZcNode *zc_node(const ZcNet *net, int id) { return g_ptr_array_index(net->nodes, id); }
 static inline ZcParam *zc_param(const ZcNet *net, int id) { return g_ptr_array_index(net->params, id); }
+static inline const ZcOpClass *zc_run_ops(const ZcRun *r, ZcOp op) { return &r->ws->backend->ops[op]; }
 static inline void *zc_run_val(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->val_off; }
 static inline void *zc_run_grad(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->grad_off; }
 static inline void *zc_run_aux(const ZcRun *r, int id) { return r->base + zc_node(r->net, id)->aux_off; }

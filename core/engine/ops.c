@@ -3,7 +3,7 @@
 #include "config.h"
 #include "engine-impl.h"
 
-static gsize conv_scratch(const ZcNet *net, const ZcNode *n) {
+static gsize conv_scratch(const ZcRun *run, const ZcNode *n) {
   const ZcConvAttr *a = n->attr;
   if (a->s.groups > 1 && a->s.groups == a->in_c && a->s.groups == a->s.out_channels) return 0;  /* direct */
   /* im2col columns + their gradient */
@@ -15,14 +15,14 @@ static gsize bn_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
 static gsize ln_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
   return 2 * (n->numel / ((const ZcLnAttr *) n->attr)->C) * batch;
 }
-static gsize ln_scratch(const ZcNet *net, const ZcNode *n) {
+static gsize ln_scratch(const ZcRun *run, const ZcNode *n) {
   return 4 * (gsize) ((const ZcLnAttr *) n->attr)->C;  /* 2C doubles in either dtype */
 }
 static gsize attn_aux(const ZcNet *net, const ZcNode *n, int batch, int groups) {
   gsize T = n->shape.dims[0];
   return (gsize) batch * ((const ZcAttnAttr *) n->attr)->heads * T * T;
 }
-static gsize attn_scratch(const ZcNet *net, const ZcNode *n) {
+static gsize attn_scratch(const ZcRun *run, const ZcNode *n) {
   gsize T = n->shape.dims[0];
   return T * T;
 }
@@ -30,7 +30,7 @@ static gsize attn_scratch(const ZcNet *net, const ZcNode *n) {
 #define K(fw, bw) .forward = {fw##_f32, fw##_f64}, .backward = {bw##_f32, bw##_f64}
 #define KF(fw) .forward = {fw##_f32, fw##_f64}
 
-ZcOpClass zc_op_classes[ZC_N_OPS] = {
+const ZcOpClass zc_op_classes[ZC_N_OPS] = {
   [ZC_OP_INPUT] = {.name = "input"},
   [ZC_OP_CONV] = {.name = "conv2d", .scratch_elems = conv_scratch, K(zc_k_conv_fwd, zc_k_conv_bwd)},
   [ZC_OP_LINEAR] = {.name = "linear", K(zc_k_linear_fwd, zc_k_linear_bwd)},
@@ -59,9 +59,3 @@ ZcOpClass zc_op_classes[ZC_N_OPS] = {
   [ZC_OP_SIGMOID] = {.name = "sigmoid", K(zc_k_sigmoid_fwd, zc_k_sigmoid_bwd)},
   [ZC_OP_CONVT] = {.name = "conv_transpose2d", .scratch_elems = conv_scratch, K(zc_k_convt_fwd, zc_k_convt_bwd)},
 };
-
-void zc_engine_override_kernel(ZcOp op, ZcDType dt, ZcKernelFn forward, ZcKernelFn backward) {
-  g_return_if_fail(op < ZC_N_OPS && (int) dt < ZC_N_DTYPES);
-  if (forward) zc_op_classes[op].forward[dt] = forward;
-  if (backward) zc_op_classes[op].backward[dt] = backward;
-}

@@ -150,13 +150,13 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   gsize off = 0, scratch = 0, wmax = 0;
   for (guint i = 0; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
-    const ZcOpClass *oc = &zc_op_classes[n->op];
+    const ZcOpClass *oc = zc_run_ops(r, n->op);
     gsize bytes = align_up(n->numel * batch * esz);
     n->val_off = off; off += bytes;
     if (grad_kept(net, n)) { n->grad_off = off; off += bytes; }
     n->aux_off = off;
     if (oc->aux_elems) off += align_up(oc->aux_elems(net, n, batch, r->bn_groups) * esz);
-    if (oc->scratch_elems) scratch = MAX(scratch, oc->scratch_elems(net, n));
+    if (oc->scratch_elems) scratch = MAX(scratch, oc->scratch_elems(r, n));
   }
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
@@ -172,8 +172,8 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   gsize need_off = off;
   off += 2 * align_up(net->nodes->len);
   if (off + ALIGN > ws->cap) {
-    g_free(ws->buf);
-    ws->buf = g_try_malloc(off + ALIGN);
+    ws->backend->klass->release(ws->backend, ws->buf);
+    ws->buf = ws->backend->klass->alloc(ws->backend, off + ALIGN);
     if (!ws->buf) {
       ws->cap = 0;
       ws->owner = 0;
@@ -216,7 +216,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
   memcpy(zc_run_val(r, 0), input, zc_node(net, 0)->numel * batch * net->esz);
   for (guint i = 1; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
-    zc_op_classes[n->op].forward[net->dtype](r, n);
+    zc_run_ops(r, n->op)->forward[net->dtype](r, n);
   }
   ws->owner = net->serial;
   ws->batch = batch;
@@ -279,7 +279,7 @@ static void propagate(ZcNet *net, ZcRun *r, int from, int to) {
     /* skip nodes that need no gradient, and nodes nobody sent a gradient to (it is zero:
      * e.g. the input of a `zero` op), which contribute nothing */
     if ((!r->need_grad[i] && i != to) || r->grad_fresh[i]) continue;
-    ZcKernelFn bw = zc_op_classes[n->op].backward[net->dtype];
+    ZcKernelFn bw = zc_run_ops(r, n->op)->backward[net->dtype];
     if (bw) bw(r, n);
   }
   if (r->param_grads && r->moments) net->moments_done += r->nchunks;

@@ -3,8 +3,11 @@
 #include "config.h"
 #include "engine-impl.h"
 
-ZcWorkspace *zc_workspace_new(int n_threads) {
+ZcWorkspace *zc_workspace_new_backend(const char *backend, int n_threads, GError **error) {
+  ZcBackend *be = zc_backend_new(backend ? backend : zc_backend_default(), error);
+  if (!be) return NULL;
   ZcWorkspace *ws = g_new0(ZcWorkspace, 1);
+  ws->backend = be;
   ws->threads = MAX(1, n_threads);
   ws->run = g_new0(ZcRun, 1);
   static guint64 next_serial = 1;
@@ -12,10 +15,15 @@ ZcWorkspace *zc_workspace_new(int n_threads) {
   return ws;
 }
 
+ZcWorkspace *zc_workspace_new(int n_threads) { return zc_workspace_new_backend(NULL, n_threads, NULL); }
+
+const char *zc_workspace_backend(const ZcWorkspace *ws) { return ws->backend->klass->name; }
+
 void zc_workspace_free(ZcWorkspace *ws) {
   if (!ws) return;
   zc_pool_free(ws->pool);
-  g_free(ws->buf);
+  ws->backend->klass->release(ws->backend, ws->buf);
+  zc_backend_free(ws->backend);
   g_free(ws->run);
   g_free(ws);
 }

@@ -55,14 +55,31 @@ typedef struct ZcWorkspace ZcWorkspace;
 
 /* ------------------------------------------------------------------ workspace ---- */
 
-/* A new, empty workspace running kernels on `n_threads` threads (>= 1). */
+/* A new, empty workspace running kernels on `n_threads` threads (>= 1), on the default
+ * backend (see below). */
 ZcWorkspace *zc_workspace_new(int n_threads);
+/* ... on a named backend; an unknown name is ZC_ERROR_CONFIG.  A workspace owns its
+ * backend: its memory and its kernels.  One worker = one workspace = one backend. */
+ZcWorkspace *zc_workspace_new_backend(const char *backend, int n_threads, GError **error);
+const char *zc_workspace_backend(const ZcWorkspace *ws);
 void zc_workspace_free(ZcWorkspace *ws);
 void zc_workspace_set_threads(ZcWorkspace *ws, int n_threads);
 /* Bytes currently reserved (the high-water mark of every run so far). */
 gsize zc_workspace_bytes(const ZcWorkspace *ws);
 /* Number of times the arena had to grow (for tests: stays constant once warm). */
 guint zc_workspace_grow_count(const ZcWorkspace *ws);
+
+/* ------------------------------------------------------------------ backends ----- */
+
+/* What kernels run on: "cpu" (fast CPU kernels, the default) and "cpu-ref" (the reference
+ * kernels, the oracle the others are checked against).  Scores are deterministic per
+ * backend; cache keys record the backend's cache id, which changes whenever its kernels'
+ * arithmetic does. */
+const char *zc_backend_default(void);
+const char *zc_backend_name_at(guint index);         /* NULL past the last */
+gboolean zc_backend_check(const char *name, GError **error);
+const char *zc_backend_cache_id(const char *name);   /* NULL for an unknown name */
+const char *zc_backend_summary(const char *name);
 
 /* ------------------------------------------------------------------ network ------ */
 
