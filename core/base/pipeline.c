@@ -26,6 +26,7 @@ static const struct {
   {"seed", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
   {"jobs", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
   {"cache", {CONFIG_TYPE_STRING}, "a string"},
+  {"backend", {CONFIG_TYPE_STRING}, "a string"},
   {"space", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"searcher", {CONFIG_TYPE_GROUP}, "a group { ... }"},
   {"data", {CONFIG_TYPE_GROUP}, "a group { ... }"},

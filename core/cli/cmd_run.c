@@ -19,7 +19,7 @@ static void on_signal(int sig) {
 
 int zc_cmd_run(int argc, char **argv) {
   ZcCliCommon common = {0};
-  char *out = NULL, *cache = NULL, *jobs_text = NULL;   /* --jobs as text: 0 must not mean "not given" */
+  char *out = NULL, *cache = NULL, *jobs_text = NULL, *backend = NULL;   /* --jobs as text: 0 must not mean "not given" */
   gint64 jobs = 0;
   gboolean no_cache = FALSE;
   GOptionEntry entries[] = {
@@ -28,6 +28,8 @@ int zc_cmd_run(int argc, char **argv) {
     {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (overrides cache; default: the user's cache)",
      "FILE"},
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
+    {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
+     "What the networks run on: cpu (fast kernels, default) or cpu-ref (reference kernels)", "NAME"},
     {NULL},
   };
   GOptionContext *ctx = g_option_context_new("FILE.cfg");
@@ -80,7 +82,8 @@ int zc_cmd_run(int argc, char **argv) {
                         .report = stdout,
                         .cache_path = cache,
                         .no_cache = no_cache,
-                        .cancel = &stop_requested};
+                        .cancel = &stop_requested,
+                        .backend = backend};
     stop_requested = 0;
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -102,6 +105,7 @@ int zc_cmd_run(int argc, char **argv) {
   g_free(out);
   g_free(cache);
   g_free(jobs_text);
+  g_free(backend);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

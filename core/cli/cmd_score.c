@@ -35,7 +35,7 @@ int zc_cmd_score(int argc, char **argv) {
   ZcCliCommon common = {0};
   char *space_name = NULL, *arch_file = NULL, *proxies = NULL, *data = NULL, *cache = NULL;
   char **arch = NULL;
-  char *batch_text = NULL, *jobs_text = NULL;   /* read as text: no number may stand for "not given" */
+  char *batch_text = NULL, *jobs_text = NULL, *backend = NULL;   /* read as text: no number may stand for "not given" */
   gint64 batch = 0, seed = 0, jobs = 0;   /* 0: not given */
   gboolean no_cache = FALSE;
   GOptionEntry entries[] = {
@@ -52,6 +52,8 @@ int zc_cmd_score(int argc, char **argv) {
     {"cache", 0, 0, G_OPTION_ARG_FILENAME, &cache, "Score cache FILE (default: the user's cache, as zcnas run)",
      "FILE"},
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache, "Score everything; read and write no cache", NULL},
+    {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
+     "What the networks run on: cpu (fast kernels, default) or cpu-ref (reference kernels)", "NAME"},
     {NULL},
   };
   GOptionContext *ctx = g_option_context_new("--space S (--arch STR | --arch-file FILE) --proxy P[:K=V,...][,P...]");
@@ -104,7 +106,8 @@ int zc_cmd_score(int argc, char **argv) {
     if (archs) {
       genotypes = g_new0(char *, archs->len + 1);
       for (guint i = 0; i < archs->len; i++) genotypes[i] = zc_space_format(space, g_ptr_array_index(archs, i));
-      ZcRunSettings st = {.jobs = (int)jobs, .quiet = common.quiet, .cache_path = cache, .no_cache = no_cache};
+      ZcRunSettings st = {.jobs = (int)jobs, .quiet = common.quiet, .cache_path = cache, .no_cache = no_cache,
+                          .backend = backend};
       if (!zc_run_score(reg, p, &st, (const char *const *)genotypes, archs->len, &res, &err))
         status = zc_cli_fail(zc_cli_status_for(err), err);
     } else {
@@ -152,6 +155,7 @@ int zc_cmd_score(int argc, char **argv) {
   g_strfreev(arch);
   g_free(batch_text);
   g_free(jobs_text);
+  g_free(backend);
   zc_cli_common_clear(&common);
   g_option_context_free(ctx);
   return status;

@@ -16,10 +16,10 @@ static void host_copy(ZcBackend *be, void *dst, const void *src, gsize bytes) { 
 static void ref_setup(ZcOpClass *ops) {}
 
 static const ZcBackendClass backends[] = {
-  {.name = "cpu", .cache_id = "cpu-fast-1", .summary = "fast CPU kernels (default)", .setup = zc_fast_setup,
+  {.name = "cpu", .cache_id = "cpu-fast-1", .summary = "fast CPU kernels (default)", .setup = zc_fast_setup, .host_memory = TRUE,
    .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
   {.name = "cpu-ref", .cache_id = "cpu", .summary = "reference CPU kernels (im2col + GEMM), the oracle",
-   .setup = ref_setup, .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
+   .setup = ref_setup, .host_memory = TRUE, .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
 };
 
 const char *zc_backend_default(void) { return backends[0].name; }

@@ -76,6 +76,12 @@ const char *zc_net_op_name(const ZcNet *net, int node) {
   g_return_val_if_fail(node >= 0 && node < (int) net->nodes->len, NULL);
   return zc_op_classes[zc_node(net, node)->op].name;
 }
+
+int zc_net_node_input(const ZcNet *net, int node, int k) {
+  if (node < 0 || node >= (int) net->nodes->len) return -1;
+  ZcNode *n = zc_node(net, node);
+  return k >= 0 && k < n->n_in ? n->in[k] : -1;
+}
 gsize zc_net_n_params(const ZcNet *net) {
   gsize n = 0;
   for (guint i = 0; i < net->params->len; i++) n += zc_param(net, i)->numel;

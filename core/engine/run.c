@@ -352,8 +352,47 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
 /* ---- reading results ---- */
 
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node) {
-  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
+  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len || !ws->backend->klass->host_memory) return NULL;
   return zc_run_val(ws->run, node);
+}
+
+static gboolean read_node(const ZcNet *net, const ZcWorkspace *ws, int node, gboolean grad, void *dst,
+                          GError **error) {
+  if (!check_current(net, ws, error)) return FALSE;
+  if (node < 0 || node >= (int) net->nodes->len) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "node %d: the network has %u nodes", node, net->nodes->len);
+    return FALSE;
+  }
+  ZcNode *n = zc_node(net, node);
+  if (grad && !grad_kept(net, n)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                "node %d (%s): its gradient is not kept (zc_net_keep_grad before the forward)", node,
+                zc_op_classes[n->op].name);
+    return FALSE;
+  }
+  const void *src = grad ? zc_run_grad(ws->run, node) : zc_run_val(ws->run, node);
+  ws->backend->klass->copy_out(ws->backend, dst, src, n->numel * ws->batch * net->esz);
+  return TRUE;
+}
+gboolean zc_net_read_value(const ZcNet *net, const ZcWorkspace *ws, int node, void *dst, GError **error) {
+  return read_node(net, ws, node, FALSE, dst, error);
+}
+gboolean zc_net_read_grad(const ZcNet *net, const ZcWorkspace *ws, int node, void *dst, GError **error) {
+  return read_node(net, ws, node, TRUE, dst, error);
+}
+
+gboolean zc_net_read_param(const ZcNet *net, guint index, gboolean grad, void *dst) {
+  if (index >= net->params->len) return FALSE;
+  ZcParam *p = zc_param(net, index);
+  memcpy(dst, grad ? p->grad : p->data, p->numel * net->esz);
+  return TRUE;
+}
+gboolean zc_net_write_param(ZcNet *net, guint index, const void *src) {
+  if (index >= net->params->len) return FALSE;
+  ZcParam *p = zc_param(net, index);
+  memcpy(p->data, src, p->numel * net->esz);
+  net->params_version++;
+  return TRUE;
 }
 void zc_net_keep_grad(ZcNet *net, int node) {
   g_return_if_fail(node >= 0 && node < (int) net->nodes->len);
@@ -362,7 +401,7 @@ void zc_net_keep_grad(ZcNet *net, int node) {
 void zc_net_keep_all_grads(ZcNet *net, gboolean on) { net->keep_all = on; }
 
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node) {
-  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len) return NULL;
+  if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len || !ws->backend->klass->host_memory) return NULL;
   if (!grad_kept(net, zc_node(net, node))) return NULL;
   return zc_run_grad(ws->run, node);
 }
@@ -425,6 +464,14 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
   if (b >= 0) { L->bias = zc_param(net, b)->data; L->bias_grad = zc_param(net, b)->grad; }
   L->output = zc_net_value(net, ws, id);
   L->output_grad = zc_net_grad(net, ws, id);
+  return TRUE;
+}
+
+gboolean zc_net_layer_params(const ZcNet *net, guint index, int *weight, int *bias) {
+  if (index >= net->layers->len) return FALSE;
+  ZcNode *n = zc_node(net, g_array_index(net->layers, int, index));
+  if (zc_is_conv(n->op)) { *weight = ((ZcConvAttr *) n->attr)->w; *bias = ((ZcConvAttr *) n->attr)->b; }
+  else { *weight = ((ZcLinearAttr *) n->attr)->w; *bias = ((ZcLinearAttr *) n->attr)->b; }
   return TRUE;
 }
 

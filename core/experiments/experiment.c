@@ -27,6 +27,20 @@ static gboolean run_jobs(const ZcPipeline *p, const ZcRunSettings *st, const cha
   return TRUE;
 }
 
+/* --backend, else the pipeline's `backend`, else the default; `what` prefixes the message. */
+static gboolean run_backend(const ZcPipeline *p, const ZcRunSettings *st, const char *what, const char **backend,
+                            GError **error) {
+  config_setting_t *s = st->backend ? NULL : zc_pipeline_lookup(p, "backend");
+  *backend = st->backend ? st->backend : s ? config_setting_get_string(s) : zc_backend_default();
+  GError *err = NULL;
+  if (zc_backend_check(*backend, &err)) return TRUE;
+  char *origin = s ? zc_setting_origin(s) : NULL;
+  g_propagate_prefixed_error(error, err, "%s", origin ? origin : st->backend ? "--backend: " : what);
+  if (origin) g_prefix_error(error, ": ");
+  g_free(origin);
+  return FALSE;
+}
+
 /* --no-cache, --cache FILE, the pipeline's `cache` (relative to its directory), or the
  * user's default cache. */
 static gboolean open_cache(ZcRunCtx *ctx, GError **error) {
@@ -94,13 +108,14 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   g_free(known);
   char *what = g_strdup_printf("%s: ", file);
   int jobs = 0;
-  ok = ok && run_jobs(p, st, what, &jobs, error);
+  const char *backend = NULL;
+  ok = ok && run_jobs(p, st, what, &jobs, error) && run_backend(p, st, what, &backend, error);
   g_free(what);
   if (!ok) {
     zc_mpi_release();
     return FALSE;
   }
-  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = file, .jobs = jobs};
+  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = file, .jobs = jobs, .backend = backend};
   ctx.seed = (guint64)pipeline_int(p, "seed", 0);
   ctx.leader = zc_run_mpi_rank() == 0;
   ctx.base_dir = zc_pipeline_file(p) ? g_path_get_dirname(zc_pipeline_file(p)) : NULL;
@@ -303,8 +318,10 @@ gboolean zc_run_score(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSet
                       const char *const *genotypes, guint n, ZcScoreResult *out, GError **error) {
   memset(out, 0, sizeof *out);
   int jobs = 0;
-  if (!run_jobs(p, st, "", &jobs, error)) return FALSE;
-  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = "command line", .jobs = jobs, .leader = TRUE};
+  const char *backend = NULL;
+  if (!run_jobs(p, st, "", &jobs, error) || !run_backend(p, st, "", &backend, error)) return FALSE;
+  ZcRunCtx ctx = {.reg = reg, .p = p, .st = st, .file = "command line", .jobs = jobs, .backend = backend,
+                  .leader = TRUE};
   ctx.seed = (guint64)pipeline_int(p, "seed", 0);
   ctx.data_opts = zc_options_resolve(zc_data_schema, zc_pipeline_lookup(p, "data"), "data", NULL, error);
   gboolean ok = ctx.data_opts && zc_run_open_data(ctx.data_opts, NULL, &ctx.dataset, error) && open_cache(&ctx, error);

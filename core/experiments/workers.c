@@ -204,6 +204,11 @@ static SubScorer *sub_scorer(ZcWorker *w, guint64 mask) {
     g_ptr_array_unref(px);
   } else {
     s->scorer = zc_scorer_new(px, ev->setup.seed, ev->setup.data, ev->setup.batch, w->threads);
+    if (ev->setup.backend && !zc_scorer_set_backend(s->scorer, ev->setup.backend, &err)) {
+      s->error = g_strdup(err->message);   /* checked when the run started: not expected */
+      g_error_free(err);
+      g_clear_pointer(&s->scorer, zc_scorer_free);
+    }
   }
   g_hash_table_insert(w->scorers, g_memdup2(&mask, sizeof mask), s);
   return s;
@@ -281,7 +286,7 @@ static void cache_key(const ZcEvaluator *ev, guint j, const char *genotype, ZcCa
   k->batch = ev->setup.batch;
   k->seed = ev->setup.seed;
   k->dtype = ev->dtype[j];
-  k->backend = "cpu";
+  k->backend = zc_backend_cache_id(ev->setup.backend ? ev->setup.backend : zc_backend_default());
 }
 
 static ZcStatus status_from_cache(ZcScoreStatus s) {
@@ -566,7 +571,7 @@ gboolean zc_evaluator_run_masked(ZcEvaluator *ev, const char *const *genotypes, 
 ZcEvaluator *zc_run_evaluator(const ZcRunCtx *ctx, config_setting_t *space_s, config_setting_t *proxies_s,
                               gboolean *served, GError **error) {
   ZcEvaluatorSetup setup = {ctx->reg, space_s, proxies_s, ctx->dataset, ctx->batch, ctx->seed, ctx->jobs,
-                            ctx->cache, ctx->st->quiet, ctx->st->cancel};
+                            ctx->cache, ctx->st->quiet, ctx->st->cancel, ctx->backend};
   ZcEvaluator *ev = zc_evaluator_new(&setup, error);
   *served = FALSE;
   if (ev && !ctx->leader) {

@@ -25,6 +25,7 @@ typedef struct {
   ZcCache *cache;                    /* borrowed, may be NULL */
   gboolean quiet;
   const volatile gint *cancel;       /* may be NULL */
+  const char *backend;               /* engine backend; NULL: the default */
 } ZcEvaluatorSetup;
 
 typedef struct ZcEvaluator ZcEvaluator;

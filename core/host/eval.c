@@ -23,6 +23,7 @@ struct ZcEvalContext {
   guint batch;
   guint64 seed;
   ZcWorkspace *ws;
+  int threads;
   GPtrArray *batches;   /* CachedBatch* */
 };
 
@@ -38,9 +39,18 @@ ZcEvalContext *zc_eval_context_new(ZcDataset *data, guint batch, guint64 run_see
   ctx->data = data;
   ctx->batch = batch ? batch : 64;
   ctx->seed = run_seed;
-  ctx->ws = zc_workspace_new(threads > 0 ? threads : 1);
+  ctx->threads = threads > 0 ? threads : 1;
+  ctx->ws = zc_workspace_new(ctx->threads);
   ctx->batches = g_ptr_array_new_with_free_func(cached_batch_free);
   return ctx;
+}
+
+gboolean zc_eval_context_set_backend(ZcEvalContext *ctx, const char *backend, GError **error) {
+  ZcWorkspace *ws = zc_workspace_new_backend(backend, ctx->threads, error);
+  if (!ws) return FALSE;
+  zc_workspace_free(ctx->ws);
+  ctx->ws = ws;
+  return TRUE;
 }
 
 void zc_eval_context_free(ZcEvalContext *ctx) {

@@ -57,6 +57,10 @@ ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, g
   return s;
 }
 
+gboolean zc_scorer_set_backend(ZcScorer *s, const char *backend, GError **error) {
+  return zc_eval_context_set_backend(s->ctx, backend, error);
+}
+
 void zc_score_layout_build(GPtrArray *proxies, GPtrArray *names, GArray *direction, guint *offset,
                            ZcScoreLayout *layout) {
   for (guint i = 0; i < proxies->len; i++) {

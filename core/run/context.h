@@ -16,6 +16,7 @@ typedef struct {
   char *base_dir;          /* its directory; NULL for an empty pipeline */
   guint64 seed;
   int jobs;
+  const char *backend;     /* engine backend of every worker (zc_backend_check'ed) */
   ZcOptions *data_opts;
   ZcOptions *output_opts;
   ZcDataset *dataset;      /* NULL: no data */

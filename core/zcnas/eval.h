@@ -47,6 +47,8 @@ typedef struct ZcEvalContext ZcEvalContext;
  * engine threads of the workspace. */
 ZcEvalContext *zc_eval_context_new(ZcDataset *data, guint batch, guint64 run_seed, int threads);
 void zc_eval_context_free(ZcEvalContext *ctx);
+/* Run on engine backend `backend` (default: zc_backend_default()); before any evaluation. */
+gboolean zc_eval_context_set_backend(ZcEvalContext *ctx, const char *backend, GError **error);
 /* An evaluation of `arch` (borrowed). */
 ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch);
 void zc_eval_free(ZcEval *ev);

@@ -95,6 +95,8 @@ int zc_net_n_nodes(const ZcNet *net);
 gboolean zc_net_shape(const ZcNet *net, int node, ZcShape *shape);
 gsize zc_net_numel(const ZcNet *net, int node);     /* per sample */
 const char *zc_net_op_name(const ZcNet *net, int node);
+/* Input k of a node; -1 when it has no such input. */
+int zc_net_node_input(const ZcNet *net, int node, int k);
 /* Total number of scalar parameters (weights, biases, norm affine, embeddings). */
 gsize zc_net_n_params(const ZcNet *net);
 /* Multiply-accumulates of one sample through conv, linear and attention matmuls (the usual
@@ -283,11 +285,17 @@ typedef struct {
   ZcParamKind kind;
   ZcShape shape;       /* weights: (out, in/groups*kh*kw) flattened as (out, in/g, kh*kw) */
   gsize numel;
-  void *data;          /* net dtype; writable */
-  void *grad;          /* net dtype */
+  void *data;          /* net dtype: the host master copy; change it with zc_net_write_param */
+  void *grad;          /* net dtype: host copy, valid after a backward */
 } ZcParamInfo;
 guint zc_net_n_param_tensors(const ZcNet *net);
 gboolean zc_net_param(ZcNet *net, guint index, ZcParamInfo *out);
+/* Parameters live in host memory (the master copy every backend uploads from).  Copy a
+ * parameter's values (grad FALSE) or gradient (TRUE) into dst (numel elements, net dtype);
+ * replace its values from src.  Writing goes through here so that a backend holding a
+ * device copy knows to upload it again. */
+gboolean zc_net_read_param(const ZcNet *net, guint index, gboolean grad, void *dst);
+gboolean zc_net_write_param(ZcNet *net, guint index, const void *src);
 
 /* ------------------------------------------------------------------ running ------- */
 
@@ -327,6 +335,13 @@ gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, gui
  * gradients up to the output are valid after a backward (zero where nothing flows). */
 void zc_net_keep_grad(ZcNet *net, int node);
 void zc_net_keep_all_grads(ZcNet *net, gboolean on);
+/* Copy a node's value or (kept) gradient of the last run into host memory dst (batch x
+ * zc_net_numel(node) elements, net dtype): this works on every backend and is what
+ * proxies use.  FALSE with an error when there is no current run or no kept gradient. */
+gboolean zc_net_read_value(const ZcNet *net, const ZcWorkspace *ws, int node, void *dst, GError **error);
+gboolean zc_net_read_grad(const ZcNet *net, const ZcWorkspace *ws, int node, void *dst, GError **error);
+/* Direct pointers into the backend's memory: only on a backend whose memory is the
+ * host's (the CPU backends), NULL elsewhere.  Prefer the copies above. */
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node);
 const void *zc_net_grad(const ZcNet *net, const ZcWorkspace *ws, int node);
 int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
@@ -354,18 +369,22 @@ typedef struct {
   const char *role;         /* set by the space, NULL if none */
   int out_channels, in_channels, groups, kh, kw;   /* linear: kh = kw = 1, groups = 1 */
   gsize weight_numel;
-  void *weight, *weight_grad;            /* net dtype */
+  void *weight, *weight_grad;            /* net dtype, host copies (see zc_net_read_param) */
   void *bias, *bias_grad;                /* NULL without bias */
   const double *m1, *mabs, *m2;          /* moments (see zc_net_set_moments), else NULL */
   int moments_k;                         /* chunks that went into them */
-  /* The layer's output activation a and dL/da of the last run (NULL if none):
-   * batch x out_channels x out_spatial for conv, batch x out_spatial x out_channels for
-   * linear on tokens (out_spatial = 1 on vectors). */
+  /* The layer's output activation a and dL/da of the last run (NULL if none, and on a
+   * backend whose memory is not the host's: copy them with zc_net_read_value / _grad of
+   * `node`): batch x out_channels x out_spatial for conv, batch x out_spatial x
+   * out_channels for linear on tokens (out_spatial = 1 on vectors). */
   const void *output, *output_grad;
   gsize out_spatial;
 } ZcLayerInfo;
 guint zc_net_n_layers(const ZcNet *net);
 gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInfo *out);
+/* Parameter indices of weight layer `index` (for zc_net_read_param / zc_net_write_param);
+ * *bias = -1 without bias.  FALSE past the last layer. */
+gboolean zc_net_layer_params(const ZcNet *net, guint index, int *weight, int *bias);
 
 typedef enum { ZC_ACT_RELU, ZC_ACT_GELU } ZcActKind;
 /* One activation node (ReLU / GELU) in execution order. */
@@ -375,7 +394,9 @@ typedef struct {
   ZcActKind kind;
   int input_ndim;           /* ndim of the per-sample pre-activation (3 = conv map) */
   gsize units;              /* per-sample elements */
-  const void *pre, *post;   /* batch x units, net dtype; NULL without a run */
+  const void *pre, *post;   /* batch x units, net dtype; NULL without a run, and on a backend
+                               whose memory is not the host's: then copy the values of
+                               zc_net_node_input(net, node, 0) and of node */
 } ZcActInfo;
 guint zc_net_n_acts(const ZcNet *net);
 gboolean zc_net_act(const ZcNet *net, const ZcWorkspace *ws, guint index, ZcActInfo *out);

@@ -16,6 +16,7 @@
  *   benchmark  = { table = "FILE.csv"; key = "arch_str"; metric = "cifar10_val_acc"; };
  *   benchmarks = ( { ... }, { ... } );
  *   cache      = "FILE.sqlite";                              (default: the user's cache)
+ *   backend    = "cpu";                                      (what kernels run on; "cpu-ref")
  *   output.nan_policy = "skip" | "last"                       (correlate: NaN scores)
  * Scores go through the score cache (<zcnas/cache.h>): a rerun reuses them, and a run
  * killed at any moment resumes where it stopped. */
@@ -41,6 +42,7 @@ typedef struct {
    * they are on, finished scores are written to the cache, and the run fails with
    * ZC_ERROR_FAILED "interrupted ...".  May be NULL. */
   const volatile gint *cancel;
+  const char *backend;     /* overrides the pipeline's `backend` when not NULL ("cpu", "cpu-ref") */
 } ZcRunSettings;
 
 /* Engine threads for one of `jobs` workers: the processors divided among the workers. */

@@ -37,6 +37,8 @@ typedef struct ZcScorer ZcScorer;
  * Proxies asking for the same pass are scored one after the other and share it. */
 ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, guint batch, int threads);
 void zc_scorer_free(ZcScorer *scorer);
+/* Run on engine backend `backend` (default: zc_backend_default()); before scoring. */
+gboolean zc_scorer_set_backend(ZcScorer *scorer, const char *backend, GError **error);
 const ZcScoreLayout *zc_scorer_layout(const ZcScorer *scorer);
 /* Score `arch`: `out` receives layout->n_scores values, `results` one entry per proxy
  * (clear them with zc_proxy_result_clear). */

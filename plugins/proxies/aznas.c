@@ -193,7 +193,14 @@ static gboolean aznas_score(gpointer self, ZcEval *ev, double *out, GError **err
     ZcShape sh;
     zc_net_shape(net, F[i], &sh);
     int rows, C;
-    double *m = feature_rows(&sh, zc_net_value(net, ws, F[i]), batch, &rows, &C);
+    void *v = g_malloc(zc_net_numel(net, F[i]) * batch * sizeof(float));
+    if (!zc_net_read_value(net, ws, F[i], v, error)) {
+      g_free(v);
+      g_free(e);
+      return FALSE;
+    }
+    double *m = feature_rows(&sh, v, batch, &rows, &C);
+    g_free(v);
     e[i] = spectral_entropy(m, rows, C);
     g_free(m);
   }

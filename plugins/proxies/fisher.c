@@ -44,7 +44,8 @@ static gpointer fisher_create(const ZcOptions *opts, GError **error) {
 static void fisher_destroy(gpointer self) { g_free(self); }
 
 /* sum_k 1/2 mean_n t_nk^2 of one layer.  Conv: a is N x K x S; linear on tokens: N x S x K. */
-static double layer_fisher(ZcDType dt, const ZcLayerInfo *L, int batch, double *t) {
+static double layer_fisher(ZcDType dt, const ZcLayerInfo *L, const void *out, const void *out_grad, int batch,
+                           double *t) {
   gsize K = (gsize)L->out_channels, S = L->out_spatial;
   gboolean channels_first = L->kind == ZC_LAYER_CONV;
   double sum = 0;
@@ -52,7 +53,7 @@ static double layer_fisher(ZcDType dt, const ZcLayerInfo *L, int batch, double *
     gsize base = (gsize)n * K * S;
     for (gsize k = 0; k < K; k++) t[k] = 0;
     if (dt == ZC_F64) {
-      const double *a = (const double *)L->output + base, *g = (const double *)L->output_grad + base;
+      const double *a = (const double *)out + base, *g = (const double *)out_grad + base;
       if (channels_first)
         for (gsize k = 0; k < K; k++) {
           double s = 0;
@@ -63,7 +64,7 @@ static double layer_fisher(ZcDType dt, const ZcLayerInfo *L, int batch, double *
         for (gsize p = 0; p < S; p++)
           for (gsize k = 0; k < K; k++) t[k] += a[p * K + k] * g[p * K + k];
     } else {
-      const float *a = (const float *)L->output + base, *g = (const float *)L->output_grad + base;
+      const float *a = (const float *)out + base, *g = (const float *)out_grad + base;
       if (channels_first)
         for (gsize k = 0; k < K; k++) {
           double s = 0;
@@ -93,9 +94,13 @@ static gboolean fisher_score(gpointer self, ZcEval *ev, double *out, GError **er
   for (guint l = 0; l < zc_net_n_layers(net); l++) {
     ZcLayerInfo L;
     zc_net_layer(net, ws, l, &L);
-    if (!L.output || !L.output_grad) {
+    gsize n = zc_net_numel(net, L.node) * (gsize)batch * (dt == ZC_F64 ? sizeof(double) : sizeof(float));
+    void *a = g_malloc(n), *g = g_malloc(n);
+    if (!zc_net_read_value(net, ws, L.node, a, error) || !zc_net_read_grad(net, ws, L.node, g, error)) {
+      g_prefix_error(error, "fisher: layer %u: ", l);
+      g_free(a);
+      g_free(g);
       g_free(t);
-      g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "fisher: layer %u has no activation gradient (no backward ran)", l);
       return FALSE;
     }
     if ((gsize)L.out_channels > t_len) {
@@ -103,7 +108,9 @@ static gboolean fisher_score(gpointer self, ZcEval *ev, double *out, GError **er
       t = g_renew(double, t, t_len);
     }
     double fan_in = (double)(L.in_channels / L.groups) * L.kh * L.kw;
-    total += layer_fisher(dt, &L, batch, t) * (f->weighted ? fan_in : 1.0);
+    total += layer_fisher(dt, &L, a, g, batch, t) * (f->weighted ? fan_in : 1.0);
+    g_free(a);
+    g_free(g);
   }
   g_free(t);
   out[0] = total;

@@ -59,9 +59,13 @@ static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const 
   gsize off = 0;
   for (guint l = 0; l < nl; l++) {
     ZcLayerInfo L;
+    int wp, bp;
     zc_net_layer(net, ws, l, &L);
-    double *w = L.weight;
+    zc_net_layer_params(net, l, &wp, &bp);
+    double *w = g_new(double, L.weight_numel);
     for (gsize i = 0; i < L.weight_numel; i++) w[i] = W0[off + i] * (1 + t);
+    zc_net_write_param(net, (guint)wp, w);   /* through the engine: a backend re-uploads */
+    g_free(w);
     off += L.weight_numel;
   }
   double loss;
@@ -109,8 +113,10 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
   off = 0;
   for (guint l = 0; l < nl; l++) {
     ZcLayerInfo L;
+    int wp, bp;
     zc_net_layer(net, ws, l, &L);
-    memcpy(L.weight, W0 + off, L.weight_numel * sizeof(double));
+    zc_net_layer_params(net, l, &wp, &bp);
+    zc_net_write_param(net, (guint)wp, W0 + off);
     off += L.weight_numel;
   }
   if (ok) out[0] = -(dp - dm) / (2 * t);

@@ -39,16 +39,18 @@ void zc_linalg_corrcoef(const double *X, guint n, gsize d, double *out) {
 }
 
 double *zc_linalg_input_jacobian(ZcNet *net, ZcWorkspace *ws, guint *n_out, gsize *d_out, GError **error) {
-  const void *g = zc_net_grad(net, ws, 0);   /* node 0 is the input */
-  if (!g) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "no input gradient after the backward pass");
-    return NULL;
-  }
   guint n = (guint)zc_net_batch(net, ws);
   gsize d = zc_net_numel(net, 0), nd = (gsize)n * d;
   double *J = g_new(double, nd);
-  if (zc_net_dtype(net) == ZC_F64) memcpy(J, g, nd * sizeof(double));
-  else
+  /* node 0 is the input; a float gradient is read into the upper half and widened in place */
+  gboolean f64 = zc_net_dtype(net) == ZC_F64;
+  void *g = f64 ? (void *)J : (void *)((float *)(void *)(J + nd) - nd);
+  if (!zc_net_read_grad(net, ws, 0, g, error)) {
+    g_prefix_error(error, "no input gradient after the backward pass: ");
+    g_free(J);
+    return NULL;
+  }
+  if (!f64)
     for (gsize i = 0; i < nd; i++) J[i] = ((const float *)g)[i];
   *n_out = n;
   *d_out = d;

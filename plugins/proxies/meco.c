@@ -91,14 +91,21 @@ static gboolean meco_score(gpointer self, ZcEval *ev, double *out, GError **erro
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
   ZcDType dt = zc_net_dtype(net);
+  gsize esz = dt == ZC_F64 ? sizeof(double) : sizeof(float);
+  int batch = zc_net_batch(net, ws);
   double total = 0;
   for (int n = 1; n < zc_net_n_nodes(net); n++) {
     ZcShape sh;
-    const void *x = zc_net_value(net, ws, n);
-    if (!x || !zc_net_shape(net, n, &sh)) continue;
+    if (!zc_net_shape(net, n, &sh) || (sh.ndim != 3 && sh.ndim != 2)) continue;
+    void *x = g_malloc(zc_net_numel(net, n) * batch * esz);
+    if (!zc_net_read_value(net, ws, n, x, error)) {
+      g_free(x);
+      return FALSE;
+    }
     double v = 0;
     if (sh.ndim == 3) v = min_corr_eig(dt, x, sh.dims[0], (gsize)sh.dims[1] * sh.dims[2], (gsize)sh.dims[1] * sh.dims[2], 1);
-    else if (sh.ndim == 2) v = min_corr_eig(dt, x, sh.dims[1], (gsize)sh.dims[0], 1, (gsize)sh.dims[1]);
+    else v = min_corr_eig(dt, x, sh.dims[1], (gsize)sh.dims[0], 1, (gsize)sh.dims[1]);
+    g_free(x);
     if (!isnan(v)) total += v;
   }
   out[0] = total;

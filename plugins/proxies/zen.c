@@ -78,7 +78,7 @@ static gboolean zen_score(gpointer self, ZcEval *ev, double *out, GError **error
   }
   double *carried = g_new(double, bns->len);   /* mean running_var as the reference code has it */
   for (guint b = 0; b < bns->len; b++) carried[b] = 1.0;
-  float *f1 = g_new(float, fn);
+  float *f1 = g_new(float, fn), *f2 = g_new(float, fn);
   float *mixed = g_new(float, in_n);
   gboolean ok = TRUE;
   double sum = 0;
@@ -94,14 +94,16 @@ static gboolean zen_score(gpointer self, ZcEval *ev, double *out, GError **error
       ok = zc_eval_batch(ev, ZC_INPUT_GAUSSIAN, (guint)batch, 0, FALSE, &x, NULL, error);
       if (!ok) break;
     }
-    memcpy(f1, zc_net_value(net, ws, f_node), fn * sizeof(float));
+    ok = zc_net_read_value(net, ws, f_node, f1, error);
+    if (!ok) break;
     ok = zc_eval_batch(ev, ZC_INPUT_GAUSSIAN, (guint)batch, 2 * (guint)r + 1, FALSE, &eps, NULL, error);
     if (!ok) break;
     const float *xf = x, *ef = eps;
     for (gsize i = 0; i < in_n; i++) mixed[i] = xf[i] + (float)z->gamma * ef[i];
     ok = zc_net_forward(net, ws, mixed, batch, error);
     if (!ok) break;
-    const float *f2 = zc_net_value(net, ws, f_node);
+    ok = zc_net_read_value(net, ws, f_node, f2, error);
+    if (!ok) break;
     double delta = 0;
     for (gsize i = 0; i < fn; i++) delta += fabs((double)f1[i] - (double)f2[i]);
     delta /= batch;
@@ -116,6 +118,7 @@ static gboolean zen_score(gpointer self, ZcEval *ev, double *out, GError **error
   }
   out[0] = sum / z->repeats;
   g_free(f1);
+  g_free(f2);
   g_free(mixed);
   g_free(carried);
   g_array_unref(bns);
