@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <zcnas/net.h>
 #include <zcnas/version.h>
 #include "cli.h"
 
@@ -42,6 +43,9 @@ int main(int argc, char **argv) {
   /* Policy of the program, not of libzcnas: the engine's workspaces parallelise by their own
    * fixed partition, so OpenBLAS (process-wide setting) must not add threads of its own. */
   openblas_set_num_threads(1);
+  /* Every worker's workspace may use all cores; the engine lends them out so that busy
+   * workers never oversubscribe the machine and the last one running uses them all. */
+  zc_engine_set_cores((int)g_get_num_processors());
   if (argc < 2) {
     usage(stderr);
     return ZC_EXIT_USAGE;

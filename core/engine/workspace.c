@@ -45,6 +45,8 @@ typedef struct {
   void *ctx;
   int n_tasks;
   gint next;
+  int helpers;        /* pool threads allowed to join (the cores lent to this region) */
+  gint joined;
 } Job;
 
 struct ZcPool {
@@ -83,7 +85,7 @@ static gpointer worker_main(gpointer data) {
     seen = p->gen;
     Job *job = p->job;
     g_mutex_unlock(&p->mu);
-    run_tasks(job, w.thread);
+    if (g_atomic_int_add(&job->joined, 1) < job->helpers) run_tasks(job, w.thread);
     g_mutex_lock(&p->mu);
     if (--p->active == 0) g_cond_signal(&p->done);
   }
@@ -121,15 +123,45 @@ void zc_pool_free(ZcPool *p) {
   g_free(p);
 }
 
+/* ---- cores shared between workspaces ----
+ * Workers that each own a workspace with as many threads as the machine has cores would
+ * oversubscribe it while all are busy, and leave cores idle at the tail of a run when they
+ * are single-threaded.  So the program declares its cores (zc_engine_set_cores); a worker
+ * busy with an architecture holds one (zc_engine_hold_core), and a parallel region borrows
+ * helpers only from the cores nobody holds.  Which thread runs a task never changes a
+ * result, so neither does this. */
+static gint spare_cores = G_MAXINT;   /* no budget: every region uses its workspace's threads */
+
+void zc_engine_set_cores(int cores) { g_atomic_int_set(&spare_cores, cores > 0 ? cores : G_MAXINT); }
+
+void zc_engine_hold_core(gboolean hold) {
+  if (g_atomic_int_get(&spare_cores) == G_MAXINT) return;
+  g_atomic_int_add(&spare_cores, hold ? -1 : 1);
+}
+
+static int borrow(int want) {
+  for (;;) {
+    int have = g_atomic_int_get(&spare_cores);
+    if (have == G_MAXINT) return want;
+    int take = CLAMP(have, 0, want);
+    if (take == 0 || g_atomic_int_compare_and_exchange(&spare_cores, have, have - take)) return take;
+  }
+}
+
+static void give_back(int n) {
+  if (n > 0 && g_atomic_int_get(&spare_cores) != G_MAXINT) g_atomic_int_add(&spare_cores, n);
+}
+
 void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx) {
   ZcWorkspace *ws = run->ws;
-  if (ws->threads <= 1 || n_tasks <= 1) {
+  int helpers = ws->threads <= 1 || n_tasks <= 1 ? 0 : borrow(MIN(ws->threads, n_tasks) - 1);
+  if (helpers == 0) {
     for (int t = 0; t < n_tasks; t++) fn(ctx, t, 0);
     return;
   }
   if (!ws->pool) ws->pool = pool_new(ws->threads - 1);
   ZcPool *p = ws->pool;
-  Job job = {.fn = fn, .ctx = ctx, .n_tasks = n_tasks, .next = 0};
+  Job job = {.fn = fn, .ctx = ctx, .n_tasks = n_tasks, .next = 0, .helpers = helpers};
   g_mutex_lock(&p->mu);
   p->job = &job;
   p->active = p->n_workers;
@@ -140,4 +172,5 @@ void zc_parallel(const ZcRun *run, int n_tasks, ZcTaskFn fn, void *ctx) {
   g_mutex_lock(&p->mu);
   while (p->active > 0) g_cond_wait(&p->done, &p->mu);
   g_mutex_unlock(&p->mu);
+  give_back(helpers);
 }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <zcnas/error.h>
+#include <zcnas/net.h>
 #include <zcnas/proxy.h>
 #include <zcnas/run.h>
 #include <zcnas/setup.h>
@@ -411,12 +412,14 @@ static int thread_exit_marker;
 
 static gpointer worker_thread(gpointer data) {
   ThreadArg *a = data;
+  zc_engine_hold_core(TRUE);
   for (;;) {
     if (g_atomic_int_get(a->stop) || cancelled(a->ev)) break;
     guint t = (guint)g_atomic_int_add(a->next, 1);
     if (t >= a->n) break;
     g_async_queue_push(a->queue, zc_worker_score(a->worker, t, a->genotypes[t], a->masks[t]));
   }
+  zc_engine_hold_core(FALSE);   /* before saying so: the tail gets this core at once */
   g_async_queue_push(a->queue, &thread_exit_marker);
   return NULL;
 }
@@ -424,7 +427,7 @@ static gpointer worker_thread(gpointer data) {
 static gboolean ensure_workers(ZcEvaluator *ev, guint want, GError **error) {
   if (ev->n_workers >= want) return TRUE;
   ev->workers = g_renew(ZcWorker *, ev->workers, want);
-  int threads = ev->setup.jobs > 1 ? 1 : zc_run_default_threads(1);
+  int threads = zc_run_default_threads(1);   /* all cores: lent out by the engine (zc_engine_hold_core) */
   while (ev->n_workers < want) {
     ZcWorker *w = zc_worker_new(ev, threads, error);
     if (!w) return FALSE;
@@ -438,8 +441,10 @@ static gboolean run_local(ZcEvaluator *ev, RunState *s, const char *const *genot
   guint nthreads = MIN((guint)ev->setup.jobs, n);
   if (!ensure_workers(ev, MAX(nthreads, 1), error)) return FALSE;
   if (nthreads <= 1 || ev->setup.jobs == 1) {
+    zc_engine_hold_core(TRUE);
     for (guint t = 0; t < n && !cancelled(ev) && !s->error; t++)
       task_done(zc_worker_score(ev->workers[0], t, genotypes[t], masks[t]), s);
+    zc_engine_hold_core(FALSE);
     return TRUE;
   }
   gint next = 0, stop = 0;

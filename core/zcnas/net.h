@@ -64,6 +64,12 @@ ZcWorkspace *zc_workspace_new_backend(const char *backend, int n_threads, GError
 const char *zc_workspace_backend(const ZcWorkspace *ws);
 void zc_workspace_free(ZcWorkspace *ws);
 void zc_workspace_set_threads(ZcWorkspace *ws, int n_threads);
+/* Cores shared by the workspaces of a process: the program declares how many it may use
+ * (<= 0: no limit, the default); a worker thread busy scoring holds one while it works;
+ * parallel regions borrow helpers only from cores nobody holds.  So N single-architecture
+ * workers on N cores run single-threaded, and the last one running gets every core. */
+void zc_engine_set_cores(int cores);
+void zc_engine_hold_core(gboolean hold);
 /* Bytes currently reserved (the high-water mark of every run so far). */
 gsize zc_workspace_bytes(const ZcWorkspace *ws);
 /* Number of times the arena had to grow (for tests: stays constant once warm). */
