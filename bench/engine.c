@@ -9,8 +9,12 @@
  *    then GAP and a linear head.  GFLOP/s counts conv/linear multiply-adds x2 (forward,
  *    weight gradient and input gradient).
  * Both rates are best-of-several (the machine may be shared).
+ * 3. First of all (so that the process's peak resident memory is its own): the largest
+ *    NAS-Bench-201 network (every edge ReLU-conv3x3-BN, 5 cells per stage, the residual
+ *    reduction blocks, the head) at batch 64 through forward and a backward with L-SWAG's
+ *    8 gradient-moment chunks: workspace and peak resident memory of that one worker.
  * Prints peak resident memory, and last: engine_vs_sgemm_ratio <x>.
- * Usage: bench/engine [threads] [blocks-per-stage] [iterations] */
+ * Usage: bench/engine [threads] [blocks-per-stage] [iterations] [backend] */
 #include "config.h"
 #include <math.h>
 #include <stdio.h>
@@ -62,6 +66,41 @@ static double conv_flops(int cin, int cout, int k, int hwo, int batch, gboolean 
   return f * (input_grad ? 3 : 2);
 }
 
+/* NB201's ReLU-conv-BN edge */
+static int rcb(ZcNet *net, int x, int C, int k, int stride) {
+  return zc_net_batchnorm(net, zc_net_conv2d(net, zc_net_relu(net, x, NULL), C, k, stride, k / 2, FALSE, NULL), TRUE,
+                          NULL);
+}
+
+/* The all-conv3x3 NAS-Bench-201 network, as the nb201 space builds it. */
+static ZcNet *build_nb201_largest(void) {
+  ZcNet *net = zc_net_new(ZC_F32);
+  int x = zc_net_input(net, 3, 32, 32);
+  x = zc_net_batchnorm(net, zc_net_conv2d(net, x, 16, 3, 1, 1, FALSE, NULL), TRUE, NULL);
+  int C = 16;
+  for (int stage = 0; stage < 3; stage++) {
+    if (stage > 0) {   /* residual reduction block */
+      int a = rcb(net, rcb(net, x, 2 * C, 3, 2), 2 * C, 3, 1);
+      int b = zc_net_conv2d(net, zc_net_avgpool(net, x, 2, 2, 0, TRUE, NULL), 2 * C, 1, 1, 0, FALSE, NULL);
+      int ab[] = {a, b};
+      x = zc_net_add(net, ab, 2, NULL);
+      C *= 2;
+    }
+    for (int cell = 0; cell < 5; cell++) {
+      int n[4] = {x};
+      for (int j = 1; j < 4; j++) {
+        int e[3];
+        for (int i = 0; i < j; i++) e[i] = rcb(net, n[i], C, 3, 1);
+        n[j] = j == 1 ? e[0] : zc_net_add(net, e, j, NULL);
+      }
+      x = n[3];
+    }
+  }
+  x = zc_net_global_avgpool(net, zc_net_relu(net, zc_net_batchnorm(net, x, TRUE, NULL), NULL), NULL);
+  zc_net_linear(net, x, 10, TRUE, NULL);
+  return net;
+}
+
 static ZcNet *build(int blocks, double *flops, int batch) {
   ZcNet *net = zc_net_new(ZC_F32);
   int x = zc_net_input(net, 3, 32, 32);
@@ -90,13 +129,44 @@ int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : (int) MAX(1, ncpu);
   int blocks = argc > 2 ? atoi(argv[2]) : 5;
   int iters = argc > 3 ? atoi(argv[3]) : 5;
+  const char *backend = argc > 4 ? argv[4] : NULL;
   const int batch = 64;
   if (threads < 1 || blocks < 1 || iters < 1) {
     fprintf(stderr, "usage: %s [threads] [blocks-per-stage] [iterations]\n", argv[0]);
     return 2;
   }
   openblas_set_num_threads(1);   /* as the zcnas program: our threads, single-threaded GEMMs */
-  ZcWorkspace *ws = zc_workspace_new(threads);
+  GError *err = NULL;
+  ZcWorkspace *ws = zc_workspace_new_backend(backend, threads, &err);
+  if (!ws) {
+    fprintf(stderr, "bench: %s\n", err->message);
+    return 2;
+  }
+  printf("backend %s\n", zc_workspace_backend(ws));
+
+  {
+    ZcNet *big = build_nb201_largest();
+    zc_net_init(big, ZC_INIT_TORCH_DEFAULT, 1, 1);
+    zc_net_set_moments(big, 8);
+    gsize n = (gsize) batch * 3 * 32 * 32;
+    float *x = g_new(float, n);
+    for (gsize i = 0; i < n; i++) x[i] = (float) zc_rng_normal_at(3, i);
+    gint32 lab[64];
+    for (int i = 0; i < batch; i++) lab[i] = i % 10;
+    double loss;
+    if (!zc_net_forward(big, ws, x, batch, &err) || !zc_net_backward_loss(big, ws, ZC_LOSS_CE, lab, &loss, 0, &err)) {
+      fprintf(stderr, "bench: %s\n", err->message);
+      return 1;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("nb201_largest: %d nodes, %zu params, batch %d, moments 8: workspace_mib %.1f peak_rss_mib %.1f\n",
+           zc_net_n_nodes(big), (size_t) zc_net_n_params(big), batch, zc_workspace_bytes(ws) / 1048576.0,
+           ru.ru_maxrss / 1024.0);
+    g_free(x);
+    zc_net_free(big);
+  }
+
   double sg = sgemm_rate(threads);
   printf("threads %d\nsgemm_gflops %.2f\n", threads, sg);
 
@@ -109,7 +179,6 @@ int main(int argc, char **argv) {
   gint32 lab[64];
   for (int i = 0; i < batch; i++) lab[i] = i % 10;
   double loss;
-  GError *err = NULL;
   /* warm-up: sizes the workspace */
   if (!zc_net_forward(net, ws, x, batch, &err) || !zc_net_backward_loss(net, ws, ZC_LOSS_CE, lab, &loss, 0, &err)) {
     fprintf(stderr, "bench: %s\n", err->message);
