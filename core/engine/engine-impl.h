@@ -38,6 +38,8 @@ struct ZcNode {
   gboolean keep_grad;     /* gradient readable after backward (zc_net_keep_grad) */
   /* plan of the current run (byte offsets into the arena) */
   gsize val_off, grad_off, aux_off;
+  int alias;              /* >= 0: an earlier node computing the same value (same element-wise
+                             op on the same input): this one shares its value, skips its forward */
 };
 
 typedef struct {

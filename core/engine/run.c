@@ -124,6 +124,27 @@ static gsize plan_shared_grads(ZcNet *net, int batch, gsize base) {
   return base + top;
 }
 
+/* Element-wise ops without parameters or state: two of them on the same input compute the
+ * same value (NB201 applies one ReLU per edge, so a node with three outgoing edges has
+ * three identical ReLUs).  Such a node shares the first one's value and skips its forward;
+ * its gradient is its own, so nothing a proxy reads changes. */
+static void find_aliases(ZcNet *net) {
+  GHashTable *first = g_hash_table_new(g_int64_hash, g_int64_equal);
+  gint64 *keys = g_new(gint64, net->nodes->len);
+  for (guint i = 0; i < net->nodes->len; i++) {
+    ZcNode *n = zc_node(net, i);
+    n->alias = -1;
+    gboolean pure = n->op == ZC_OP_RELU || n->op == ZC_OP_GELU || n->op == ZC_OP_TANH || n->op == ZC_OP_SIGMOID;
+    if (!pure || n->n_in != 1) continue;
+    keys[i] = (gint64) n->op << 32 | n->in[0];
+    gpointer k = g_hash_table_lookup(first, &keys[i]);
+    if (k) n->alias = GPOINTER_TO_INT(k) - 1;
+    else g_hash_table_insert(first, &keys[i], GINT_TO_POINTER(i + 1));
+  }
+  g_hash_table_destroy(first);
+  g_free(keys);
+}
+
 static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   ZcRun *r = ws->run;
   const gsize esz = net->esz;
@@ -148,11 +169,13 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->bn_update = net->bn_update && net->bn_mode == ZC_BN_BATCH;
 
   gsize off = 0, scratch = 0, wmax = 0;
+  find_aliases(net);
   for (guint i = 0; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
     const ZcOpClass *oc = zc_run_ops(r, n->op);
     gsize bytes = align_up(n->numel * batch * esz);
-    n->val_off = off; off += bytes;
+    if (n->alias >= 0) n->val_off = zc_node(net, n->alias)->val_off;
+    else { n->val_off = off; off += bytes; }
     if (grad_kept(net, n)) { n->grad_off = off; off += bytes; }
     n->aux_off = off;
     if (oc->aux_elems) off += align_up(oc->aux_elems(net, n, batch, r->bn_groups) * esz);
@@ -216,7 +239,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
   memcpy(zc_run_val(r, 0), input, zc_node(net, 0)->numel * batch * net->esz);
   for (guint i = 1; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
-    zc_run_ops(r, n->op)->forward[net->dtype](r, n);
+    if (n->alias < 0) zc_run_ops(r, n->op)->forward[net->dtype](r, n);
   }
   ws->owner = net->serial;
   ws->batch = batch;

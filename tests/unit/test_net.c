@@ -648,8 +648,52 @@ static void test_vjp(void **state) {
   zc_net_free(net);
 }
 
+/* Two ReLUs of one input (NB201's edges) share one value: outputs and every gradient are
+ * bit-identical to the same network with the second ReLU on a copy of the input, and the
+ * workspace is smaller by one activation. */
+static ZcNet *two_relu_net(gboolean via_copy) {
+  ZcNet *net = zc_net_new(ZC_F64);
+  int x = zc_net_input(net, 3, 6, 6);
+  int a = zc_net_relu(net, x, NULL);
+  int b = zc_net_relu(net, via_copy ? zc_net_identity(net, x, NULL) : x, NULL);
+  int xs[] = {zc_net_conv2d(net, a, 4, 3, 1, 1, FALSE, NULL), zc_net_conv2d(net, b, 4, 3, 1, 1, FALSE, NULL)};
+  zc_net_add(net, xs, 2, NULL);
+  zc_net_init(net, ZC_INIT_NORMAL, 1.0, 3);
+  zc_net_set_input_grad(net, TRUE);
+  return net;
+}
+
+static void test_shared_elementwise_values(void **state) {
+  const int B = 5;
+  ZcNet *shared = two_relu_net(FALSE), *copied = two_relu_net(TRUE);
+  ZcWorkspace *w1 = zc_workspace_new(1), *w2 = zc_workspace_new(1);
+  double *x = tu_randn(ZC_F64, 3 * 36 * B, 1, 1);
+  assert_true(zc_net_forward(shared, w1, x, B, NULL) && zc_net_backward_seed(shared, w1, NULL, 0, NULL));
+  assert_true(zc_net_forward(copied, w2, x, B, NULL) && zc_net_backward_seed(copied, w2, NULL, 0, NULL));
+  gsize n = 4 * 36 * B;
+  assert_memory_equal(zc_net_value(shared, w1, zc_net_output(shared)), zc_net_value(copied, w2, zc_net_output(copied)),
+                      n * sizeof(double));
+  assert_memory_equal(zc_net_grad(shared, w1, 0), zc_net_grad(copied, w2, 0), 3 * 36 * B * sizeof(double));
+  for (guint p = 0; p < zc_net_n_param_tensors(shared); p++) {
+    ZcParamInfo a, b;
+    zc_net_param(shared, p, &a);
+    zc_net_param(copied, p, &b);
+    assert_memory_equal(a.grad, b.grad, a.numel * sizeof(double));
+  }
+  /* the second ReLU reads as the first; the copy network holds two more activations */
+  assert_ptr_equal(zc_net_value(shared, w1, 2), zc_net_value(shared, w1, 1));
+  assert_true(zc_workspace_bytes(w1) + 2 * 3 * 36 * B * sizeof(double) <= zc_workspace_bytes(w2));
+  assert_true(tu_grad_check(shared, B, 9) < 1e-6);
+  g_free(x);
+  zc_workspace_free(w1);
+  zc_workspace_free(w2);
+  zc_net_free(shared);
+  zc_net_free(copied);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_shared_elementwise_values),
     cmocka_unit_test(test_hand_computed_linear_ce),
     cmocka_unit_test(test_whole_nets_finite_differences),
     cmocka_unit_test(test_vit_threads_moments_patterns),
