@@ -12,7 +12,8 @@
  * 3. First of all (so that the process's peak resident memory is its own): the largest
  *    NAS-Bench-201 network (every edge ReLU-conv3x3-BN, 5 cells per stage, the residual
  *    reduction blocks, the head) at batch 64 through forward and a backward with L-SWAG's
- *    8 gradient-moment chunks: workspace and peak resident memory of that one worker.
+ *    8 gradient-moment chunks, retaining what L-SWAG's pass does (no ZC_RETAIN_*): workspace
+ *    and peak resident memory of that one worker.
  * Prints peak resident memory, and last: engine_vs_sgemm_ratio <x>.
  * Usage: bench/engine [threads] [blocks-per-stage] [iterations] [backend] */
 #include "config.h"
@@ -148,6 +149,7 @@ int main(int argc, char **argv) {
     ZcNet *big = build_nb201_largest();
     zc_net_init(big, ZC_INIT_TORCH_DEFAULT, 1, 1);
     zc_net_set_moments(big, 8);
+    zc_net_set_retain(big, 0);   /* what L-SWAG's pass retains: values hooks and backward read */
     gsize n = (gsize) batch * 3 * 32 * 32;
     float *x = g_new(float, n);
     for (gsize i = 0; i < n; i++) x[i] = (float) zc_rng_normal_at(3, i);

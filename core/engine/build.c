@@ -22,6 +22,7 @@ ZcNet *zc_net_new(ZcDType dtype) {
   net->output = -1;
   net->bn_mode = ZC_BN_BATCH;
   net->bn_update = TRUE;
+  net->retain = ZC_RETAIN_ALL;
   return net;
 }
 

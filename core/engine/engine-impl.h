@@ -40,6 +40,8 @@ struct ZcNode {
   gsize val_off, grad_off, aux_off;
   int alias;              /* >= 0: an earlier node computing the same value (same element-wise
                              op on the same input): this one shares its value, skips its forward */
+  gboolean val_kept;      /* its value is readable after the forward (else its bytes are reused
+                             once its last forward consumer ran) */
 };
 
 typedef struct {
@@ -141,6 +143,7 @@ struct ZcNet {
   gboolean bn_update;
   gboolean input_grad;
   gboolean keep_all;        /* every gradient keeps its own buffer */
+  guint retain;             /* ZC_RETAIN_*: what stays readable after a run */
   int moments_k;
   int moments_done;         /* chunks accumulated into the moments so far */
   guint64 plan_ws;          /* serial of the workspace the node offsets were planned for */

@@ -11,7 +11,9 @@ gboolean zc_net_sign_patterns(const ZcNet *net, const ZcWorkspace *ws, int node,
     return FALSE;
   }
   const ZcNode *n = zc_node(net, node);
-  int src = (n->op == ZC_OP_RELU || n->op == ZC_OP_GELU) ? n->in[0] : node;
+  /* a ReLU's output is > 0 exactly where its input is (y = x > 0 ? x : 0): read the output,
+   * which stays retained when the input's bytes are reused */
+  int src = n->op == ZC_OP_GELU ? n->in[0] : node;
   const void *v = zc_net_value(net, ws, src);
   int batch = zc_net_batch(net, ws);
   if (!v) {

@@ -76,7 +76,96 @@ static void zero_moments(ZcNet *net) {
  * zc_net_keep_grad(), or all with zc_net_keep_all_grads(). */
 static gboolean grad_kept(const ZcNet *net, const ZcNode *n) {
   return net->keep_all || n->keep_grad || n->id == 0 || n->id == zc_net_output(net) || n->tags ||
-         zc_is_conv(n->op) || n->op == ZC_OP_LINEAR;
+         ((zc_is_conv(n->op) || n->op == ZC_OP_LINEAR) && (net->retain & ZC_RETAIN_LAYER_GRADS));
+}
+
+void zc_net_set_retain(ZcNet *net, guint what) { net->retain = what & ZC_RETAIN_ALL; }
+
+/* Which values an op's backward reads (ops-*.inc): its inputs', its own.  Ops not listed
+ * read both (the safe answer for a new op). */
+static gboolean bwd_reads_nothing(ZcOp op) {
+  switch (op) {
+  case ZC_OP_INPUT: case ZC_OP_ADD: case ZC_OP_CONCAT: case ZC_OP_SLICE: case ZC_OP_ZERO: case ZC_OP_IDENTITY:
+  case ZC_OP_FLATTEN: case ZC_OP_SHIFT: case ZC_OP_GAP: case ZC_OP_TOKENS: case ZC_OP_TOKEN_MEAN:
+  case ZC_OP_TOKEN_SELECT: return TRUE;
+  default: return FALSE;
+  }
+}
+static gboolean bwd_reads_output(ZcOp op) {
+  switch (op) {
+  case ZC_OP_CONV: case ZC_OP_CONVT: case ZC_OP_LINEAR: case ZC_OP_BN: case ZC_OP_LN: case ZC_OP_GELU:
+  case ZC_OP_ATTN: return FALSE;
+  default: return !bwd_reads_nothing(op);
+  }
+}
+static gboolean bwd_reads_input(ZcOp op) { return op != ZC_OP_RELU && op != ZC_OP_SOFTMAX && !bwd_reads_nothing(op); }
+
+/* Whether node n's value must stay readable after the forward. */
+static gboolean value_kept(const ZcNet *net, const ZcNode *n, const char *read_by_bwd) {
+  return (net->retain & ZC_RETAIN_VALUES) || net->keep_all || n->keep_grad || n->id == 0 ||
+         n->id == zc_net_output(net) || n->tags || zc_is_conv(n->op) || n->op == ZC_OP_LINEAR ||
+         n->op == ZC_OP_RELU || n->op == ZC_OP_GELU || read_by_bwd[n->id];
+}
+
+/* Place the values: kept ones each get their own bytes; the others live from their own
+ * forward to their last consumer's and share bytes first-fit (as plan_shared_grads does
+ * for gradients).  An alias lives in its target's bytes, which then live as long as both. */
+static gsize plan_values(ZcNet *net, int batch, gsize off) {
+  const guint N = net->nodes->len;
+  char *read_by_bwd = g_new0(char, N);
+  int *last = g_new(int, N);
+  for (guint i = 0; i < N; i++) last[i] = (int) i;
+  for (guint i = 0; i < N; i++) {
+    ZcNode *n = zc_node(net, i);
+    if (bwd_reads_output(n->op)) read_by_bwd[i] = 1;
+    for (int k = 0; k < n->n_in; k++) {
+      if (bwd_reads_input(n->op)) read_by_bwd[n->in[k]] = 1;
+      last[n->in[k]] = MAX(last[n->in[k]], (int) i);
+    }
+    if (n->op == ZC_OP_GELU) read_by_bwd[n->in[0]] = 1;   /* pre-activation sign patterns */
+  }
+  for (guint i = 0; i < N; i++) zc_node(net, i)->val_kept = value_kept(net, zc_node(net, i), read_by_bwd);
+  for (int i = (int) N - 1; i >= 0; i--) {   /* an alias's needs go to its target */
+    ZcNode *n = zc_node(net, i);
+    if (n->alias < 0) continue;
+    ZcNode *t = zc_node(net, n->alias);
+    t->val_kept |= n->val_kept;
+    last[t->id] = MAX(last[t->id], last[i]);
+  }
+  gsize *aoff = g_new(gsize, N), *asz = g_new(gsize, N), top = 0;
+  int *aend = g_new(int, N), na = 0;
+  gsize pool = 0;   /* the shared values go after the kept ones: their offsets are relative */
+  for (guint i = 0; i < N; i++) {
+    ZcNode *n = zc_node(net, i);
+    if (n->alias >= 0 || !n->val_kept) continue;
+    n->val_off = off;
+    off += align_up(n->numel * batch * net->esz);
+  }
+  pool = off;
+  for (guint i = 0; i < N; i++) {
+    ZcNode *n = zc_node(net, i);
+    if (n->alias >= 0 || n->val_kept) continue;
+    gsize bytes = align_up(n->numel * batch * net->esz);
+    int w = 0;   /* drop values whose last reader ran before this node */
+    for (int k = 0; k < na; k++)
+      if (aend[k] >= (int) i) { aoff[w] = aoff[k]; asz[w] = asz[k]; aend[w] = aend[k]; w++; }
+    na = w;
+    gsize o = 0;
+    for (gboolean moved = TRUE; moved;) {
+      moved = FALSE;
+      for (int k = 0; k < na; k++)
+        if (o < aoff[k] + asz[k] && aoff[k] < o + bytes) { o = aoff[k] + asz[k]; moved = TRUE; }
+    }
+    n->val_off = pool + o;
+    top = MAX(top, o + bytes);
+    aoff[na] = o; asz[na] = bytes; aend[na] = last[i]; na++;
+  }
+  for (guint i = 0; i < N; i++) {
+    ZcNode *n = zc_node(net, i);
+    if (n->alias >= 0) { n->val_off = zc_node(net, n->alias)->val_off; n->val_kept = zc_node(net, n->alias)->val_kept; }
+  }
+  g_free(read_by_bwd); g_free(last); g_free(aoff); g_free(asz); g_free(aend);
+  return pool + top;
 }
 
 /* Other gradients share memory.  The gradient of node j is live from the backward of its
@@ -168,14 +257,13 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->bn_mode = net->bn_mode;
   r->bn_update = net->bn_update && net->bn_mode == ZC_BN_BATCH;
 
-  gsize off = 0, scratch = 0, wmax = 0;
+  gsize scratch = 0, wmax = 0;
   find_aliases(net);
+  gsize off = plan_values(net, batch, 0);
   for (guint i = 0; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
     const ZcOpClass *oc = zc_run_ops(r, n->op);
     gsize bytes = align_up(n->numel * batch * esz);
-    if (n->alias >= 0) n->val_off = zc_node(net, n->alias)->val_off;
-    else { n->val_off = off; off += bytes; }
     if (grad_kept(net, n)) { n->grad_off = off; off += bytes; }
     n->aux_off = off;
     if (oc->aux_elems) off += align_up(oc->aux_elems(net, n, batch, r->bn_groups) * esz);
@@ -376,6 +464,7 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
 
 const void *zc_net_value(const ZcNet *net, const ZcWorkspace *ws, int node) {
   if (!current(net, ws) || node < 0 || node >= (int) net->nodes->len || !ws->backend->klass->host_memory) return NULL;
+  if (!zc_node(net, node)->val_kept) return NULL;
   return zc_run_val(ws->run, node);
 }
 
@@ -391,6 +480,12 @@ static gboolean read_node(const ZcNet *net, const ZcWorkspace *ws, int node, gbo
     g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
                 "node %d (%s): its gradient is not kept (zc_net_keep_grad before the forward)", node,
                 zc_op_classes[n->op].name);
+    return FALSE;
+  }
+  if (!grad && !n->val_kept) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                "node %d (%s): its value is not retained after the forward (zc_net_set_retain with "
+                "ZC_RETAIN_VALUES; a proxy declares ZC_NEEDS_NODE_VALUES)", node, zc_op_classes[n->op].name);
     return FALSE;
   }
   const void *src = grad ? zc_run_grad(ws->run, node) : zc_run_val(ws->run, node);

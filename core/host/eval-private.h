@@ -5,5 +5,8 @@
 
 /* The pass spec of the proxy about to be scored. */
 void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec);
+/* What the passes keep readable (ZC_RETAIN_*; default ZC_RETAIN_ALL): the union over the
+ * proxies that share the pass, set by the scorer. */
+void zc_eval_set_retain(ZcEval *ev, guint retain);
 
 #endif

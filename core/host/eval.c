@@ -121,7 +121,9 @@ struct ZcEval {
   NetState nets[2];       /* float32, float64 */
   gboolean have_current;  /* the workspace holds the pass of `current` */
   ZcPassSpec current;
+  guint current_retain;   /* what the current pass kept readable */
   ZcPassSpec proxy_spec;  /* what the proxy being scored asked for */
+  guint retain;           /* what the next pass must keep readable */
 };
 
 ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch) {
@@ -129,6 +131,7 @@ ZcEval *zc_eval_new(ZcEvalContext *ctx, ZcSpace *space, const ZcArch *arch) {
   ev->ctx = ctx;
   ev->space = space;
   ev->arch = arch;
+  ev->retain = ZC_RETAIN_ALL;
   /* keyed by the space and the canonical genotype: independent of order and company */
   char *canon = zc_space_format(space, arch);
   char *key = g_strdup_printf("%s:%s", zc_space_name(space), canon);
@@ -218,7 +221,8 @@ static ZcNet *prepared_net(ZcEval *ev, const ZcPassSpec *spec, GError **error) {
 
 gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWorkspace **ws_out, GError **error) {
   ZcNet *net = NULL;
-  if (ev->have_current && zc_pass_spec_equal(&ev->current, spec)) {
+  /* a pass that kept less than asked for now cannot be shared */
+  if (ev->have_current && zc_pass_spec_equal(&ev->current, spec) && (ev->retain & ~ev->current_retain) == 0) {
     net = ev->nets[spec->float64 ? 1 : 0].net;
   } else {
     ev->have_current = FALSE;
@@ -228,6 +232,7 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
     zc_net_reset_bn_running(net);
     zc_net_set_moments(net, spec->moments_k);
     zc_net_set_input_grad(net, spec->input_grad);
+    zc_net_set_retain(net, ev->retain);
     if (spec->pass != ZC_PASS_NONE) {
       guint n = spec->input == ZC_INPUT_ONES ? 1 : spec->batch ? spec->batch : ev->ctx->batch;
       ZcInputKind kind = spec->input == ZC_INPUT_NONE ? ZC_INPUT_GAUSSIAN : spec->input;
@@ -245,6 +250,7 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
       }
     }
     ev->current = *spec;
+    ev->current_retain = ev->retain;
     ev->have_current = TRUE;
   }
   *net_out = net;
@@ -253,6 +259,7 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
 }
 
 void zc_eval_set_spec(ZcEval *ev, const ZcPassSpec *spec) { ev->proxy_spec = *spec; }
+void zc_eval_set_retain(ZcEval *ev, guint retain) { ev->retain = retain; }
 const ZcPassSpec *zc_eval_spec(ZcEval *ev) { return &ev->proxy_spec; }
 
 gboolean zc_eval_prepare(ZcEval *ev, ZcNet **net, ZcWorkspace **ws, GError **error) {

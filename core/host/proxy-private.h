@@ -11,6 +11,10 @@ const ZcOptions *zc_proxy_options(const ZcProxy *proxy);
 /* Output column names: the proxy's name for a single output, else "proxy.output". */
 char *zc_proxy_column(const ZcProxy *proxy, guint output);
 gboolean zc_proxy_score(ZcProxy *proxy, ZcEval *ev, double *out, GError **error);
+/* What a pass must keep readable for this proxy (ZC_RETAIN_* of <zcnas/net.h>): from its
+ * ZC_NEEDS_NODE_VALUES / ZC_NEEDS_LAYER_GRADS; everything for a plugin built before ABI
+ * 3.1, which could not declare them. */
+guint zc_proxy_retain(const ZcProxy *proxy);
 /* The pass a proxy with these needs gets before its configure() (exported for the tests). */
 void zc_pass_spec_from_needs(const ZcProxyNeeds *needs, ZcPassSpec *spec);
 

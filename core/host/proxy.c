@@ -53,6 +53,12 @@ void zc_proxy_free(ZcProxy *p) {
 const char *zc_proxy_name(const ZcProxy *p) { return p->desc->name; }
 const char *zc_proxy_version(const ZcProxy *p) { return p->desc->version; }
 const ZcProxyNeeds *zc_proxy_needs(const ZcProxy *p) { return p->iface->needs; }
+
+guint zc_proxy_retain(const ZcProxy *p) {
+  if (p->desc->abi_major == 3 && p->desc->abi_minor < 1) return ZC_RETAIN_ALL;
+  guint32 f = p->iface->needs->flags;
+  return (f & ZC_NEEDS_NODE_VALUES ? ZC_RETAIN_VALUES : 0) | (f & ZC_NEEDS_LAYER_GRADS ? ZC_RETAIN_LAYER_GRADS : 0);
+}
 const ZcOptions *zc_proxy_options(const ZcProxy *p) { return p->opts; }
 
 char *zc_proxy_column(const ZcProxy *p, guint k) {

@@ -14,6 +14,7 @@ struct ZcScorer {
   guint64 seed;
   ZcEvalContext *ctx;
   guint *order;         /* proxies grouped by pass spec, mutating ones last in a group */
+  guint *retain;        /* per proxy: what its pass keeps readable, for all who share it */
   guint *offsets;       /* first column of each proxy */
   GPtrArray *names;     /* char*, NULL-terminated */
   GArray *direction;    /* gint8 */
@@ -44,12 +45,26 @@ static guint *share_order(GPtrArray *proxies) {
   return order;
 }
 
+/* What each proxy's pass keeps readable: the union over the proxies sharing that pass. */
+static guint *pass_retain(GPtrArray *proxies) {
+  guint n = proxies->len;
+  guint *retain = g_new0(guint, MAX(n, 1));
+  ZcPassSpec *specs = g_new(ZcPassSpec, MAX(n, 1));
+  for (guint i = 0; i < n; i++) zc_proxy_pass_spec(g_ptr_array_index(proxies, i), &specs[i]);
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < n; j++)
+      if (zc_pass_spec_equal(&specs[i], &specs[j])) retain[i] |= zc_proxy_retain(g_ptr_array_index(proxies, j));
+  g_free(specs);
+  return retain;
+}
+
 ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, guint batch, int threads) {
   ZcScorer *s = g_new0(ZcScorer, 1);
   s->proxies = proxies;
   s->seed = run_seed;
   s->ctx = zc_eval_context_new(data, batch, run_seed, threads);
   s->order = share_order(proxies);
+  s->retain = pass_retain(proxies);
   s->offsets = g_new(guint, MAX(proxies->len, 1));
   s->names = g_ptr_array_new_with_free_func(g_free);
   s->direction = g_array_new(FALSE, FALSE, sizeof(gint8));
@@ -84,6 +99,7 @@ void zc_scorer_free(ZcScorer *s) {
   g_ptr_array_unref(s->proxies);
   zc_eval_context_free(s->ctx);
   g_free(s->order);
+  g_free(s->retain);
   g_free(s->offsets);
   g_ptr_array_unref(s->names);
   g_array_unref(s->direction);
@@ -101,6 +117,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
     ZcPassSpec spec;
     zc_proxy_pass_spec(p, &spec);
     zc_eval_set_spec(ev, &spec);
+    zc_eval_set_retain(ev, s->retain[i]);
     guint n = zc_proxy_needs(p)->n_outputs;
     double *o = out + zc_scorer_offset(s, i);
     ZcProxyResult *r = &results[i];

@@ -341,6 +341,19 @@ gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, gui
  * gradients up to the output are valid after a backward (zero where nothing flows). */
 void zc_net_keep_grad(ZcNet *net, int node);
 void zc_net_keep_all_grads(ZcNet *net, gboolean on);
+/* What stays readable after a run, to save memory (set before the forward):
+ *   ZC_RETAIN_VALUES       every node's value; without it only the values a hook or the
+ *                          backward reads: the input, the output, conv/linear outputs,
+ *                          activations (and a GELU's input: ReLU patterns come from the
+ *                          output, ZcActInfo.pre may be NULL), tagged nodes, nodes given to
+ *                          zc_net_keep_grad, and whatever a backward or VJP needs.  Other
+ *                          values share bytes once their last consumer ran, and reading
+ *                          them fails (zc_net_read_value) or gives NULL (zc_net_value).
+ *   ZC_RETAIN_LAYER_GRADS  dL/d(output) of every conv/linear layer (ZcLayerInfo.output_grad)
+ * Default ZC_RETAIN_ALL.  The core retains per pass what its proxies declare
+ * (ZC_NEEDS_NODE_VALUES, ZC_NEEDS_LAYER_GRADS in <zcnas/proxy.h>). */
+enum { ZC_RETAIN_VALUES = 1u << 0, ZC_RETAIN_LAYER_GRADS = 1u << 1, ZC_RETAIN_ALL = 3u };
+void zc_net_set_retain(ZcNet *net, guint what);
 /* Copy a node's value or (kept) gradient of the last run into host memory dst (batch x
  * zc_net_numel(node) elements, net dtype): this works on every backend and is what
  * proxies use.  FALSE with an error when there is no current run or no kept gradient. */

@@ -29,8 +29,13 @@ enum {
   ZC_NEEDS_SUM_BACKWARD = 1u << 8, /* with ZC_NEEDS_BACKWARD: backward of the sum of the outputs
                                       instead of the loss (synflow) */
   ZC_NEEDS_ABS_PARAMS = 1u << 9,   /* every parameter replaced by its absolute value */
-  ZC_NEEDS_OWN_INIT = 1u << 10     /* initialise with `init` / `init_arg` below, not the
+  ZC_NEEDS_OWN_INIT = 1u << 10,    /* initialise with `init` / `init_arg` below, not the
                                       space's own scheme */
+  /* What score() reads beyond the hooks (ABI 3.1; see zc_net_set_retain).  Without them a
+   * pass keeps readable only the values hooks and backward need, which saves memory:
+   * the input, the output, conv/linear outputs, activations, tagged nodes. */
+  ZC_NEEDS_NODE_VALUES = 1u << 11, /* the value of any node (zc_net_read_value of every node) */
+  ZC_NEEDS_LAYER_GRADS = 1u << 12  /* dL/d(output) of conv/linear layers (ZcLayerInfo.output_grad) */
 };
 
 typedef enum {

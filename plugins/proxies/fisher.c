@@ -16,7 +16,7 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds fisher_needs = {
-  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_LABELS | ZC_NEEDS_LAYER_GRADS,
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_REAL,
   .n_batches = 1,

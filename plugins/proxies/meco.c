@@ -20,7 +20,7 @@
 static const gint8 higher_is_better[] = {1};
 
 static const ZcProxyNeeds meco_needs = {
-  .flags = ZC_NEEDS_NET,
+  .flags = ZC_NEEDS_NET | ZC_NEEDS_NODE_VALUES,
   .bn = ZC_BN_BATCH,
   .input = ZC_INPUT_REAL,
   .n_batches = 1,

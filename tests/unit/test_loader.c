@@ -322,6 +322,32 @@ static void test_pass_follows_needs(void **state) {
   assert_true(s.pass == ZC_PASS_LOSS && !s.abs_params && s.init == ZC_INIT_SPACE && s.init_arg == 1.0);
 }
 
+/* What a pass keeps readable follows the declared needs; a plugin built before ABI 3.1
+ * (which could not declare them) gets everything. */
+static void test_retain_follows_needs(void **state) {
+  static const ZcProxyNeeds plain = {.flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD, .bn = ZC_BN_BATCH,
+                                     .input = ZC_INPUT_GAUSSIAN, .n_batches = 1, .n_outputs = 1, .direction = up};
+  static const ZcProxyNeeds reads = {.flags = ZC_NEEDS_NET | ZC_NEEDS_BACKWARD | ZC_NEEDS_NODE_VALUES |
+                                              ZC_NEEDS_LAYER_GRADS,
+                                     .bn = ZC_BN_BATCH, .input = ZC_INPUT_GAUSSIAN, .n_batches = 1, .n_outputs = 1,
+                                     .direction = up};
+  ZcProxyIface f1 = iface, f2 = iface;
+  f1.needs = &plain;
+  f2.needs = &reads;
+  ZcPluginDesc a = make_desc(ZC_ABI_MAJOR, 1, "a"), b = make_desc(ZC_ABI_MAJOR, 1, "b"),
+               old = make_desc(ZC_ABI_MAJOR, 0, "old");
+  a.iface = &f1;
+  b.iface = &f2;
+  old.iface = &f1;
+  ZcProxy *pa = zc_proxy_new(&a, NULL, NULL), *pb = zc_proxy_new(&b, NULL, NULL), *po = zc_proxy_new(&old, NULL, NULL);
+  assert_int_equal(zc_proxy_retain(pa), 0);
+  assert_int_equal(zc_proxy_retain(pb), ZC_RETAIN_VALUES | ZC_RETAIN_LAYER_GRADS);
+  assert_int_equal(zc_proxy_retain(po), ZC_RETAIN_ALL);
+  zc_proxy_free(pa);
+  zc_proxy_free(pb);
+  zc_proxy_free(po);
+}
+
 /* The pass spec carries its size into configure() and back; a proxy that clobbers it was
  * built against another layout and is refused. */
 static void clobber_configure(gpointer self, ZcPassSpec *spec) { memset(spec, 0, sizeof *spec); }
@@ -363,6 +389,7 @@ int main(void) {
     cmocka_unit_test(test_version_rules),
     cmocka_unit_test(test_inconsistent_needs_refused),
     cmocka_unit_test(test_pass_follows_needs),
+    cmocka_unit_test(test_retain_follows_needs),
     cmocka_unit_test(test_pass_spec_size_checked),
     cmocka_unit_test(test_fingerprint_follows_layout),
     cmocka_unit_test(test_require_lists_available),
