@@ -258,6 +258,14 @@ ZC_KDECL(zc_k_tokens_fwd) ZC_KDECL(zc_k_tokens_bwd)
 ZC_KDECL(zc_k_tmean_fwd) ZC_KDECL(zc_k_tmean_bwd)
 ZC_KDECL(zc_k_tsel_fwd) ZC_KDECL(zc_k_tsel_bwd)
 #undef ZC_KDECL
+/* Sum the per-chunk weight-gradient partials into grad (and the moments) in chunk order. */
+void zc_conv_reduce_partials_f32(ZcRun *r, float *grad, gsize n, double *m1, double *mabs, double *m2);
+void zc_conv_reduce_partials_f64(ZcRun *r, double *grad, gsize n, double *m1, double *mabs, double *m2);
+/* Patch the fast conv kernels (fast-conv.inc) into a table. */
+void zc_fast_conv_setup_f32(ZcOpClass *ops);
+void zc_fast_conv_setup_f64(ZcOpClass *ops);
+/* Patch the AVX2 copies of the float norm/activation kernels, where the CPU has AVX2. */
+void zc_fast_avx2_setup(ZcOpClass *ops);
 
 /* Set gamma = 1, beta = 0 of a BN/LN node (init.c). */
 void zc_net_init_norm_defaults(ZcNet *net, int node);

@@ -4,4 +4,8 @@
 #include "config.h"
 #include "engine-impl.h"
 
-void zc_fast_setup(ZcOpClass *ops) {}
+void zc_fast_setup(ZcOpClass *ops) {
+  zc_fast_conv_setup_f32(ops);  /* conv2d: padded-width implicit GEMM (fast-conv.inc) */
+  zc_fast_conv_setup_f64(ops);
+  zc_fast_avx2_setup(ops);      /* float norm/activation kernels in AVX2, same bits (fast-avx2.c) */
+}

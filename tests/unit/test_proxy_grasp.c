@@ -69,12 +69,15 @@ static void test_grasp_matches_gradient_differences(void **state) {
   double t = 1e-4;
   double want = -(grad_dot(net, ws, x, y, W0, g0, t, 0, g0) - grad_dot(net, ws, x, y, W0, g0, -t, 0, g0)) / (2 * t);
   assert_true(fabs(want) > 1e-6);
-  if (fabs(score[0] - want) > 1e-5 * fabs(want)) fail_msg("grasp %.12g, along W %.12g", score[0], want);
+  /* the proxy's own step (1e-9) is good to about 2e-5 (see grasp.c): the rounding of the
+   * gradients it differences moves it by ~1e-5 between kernels that sum in another order */
+  const double tol = 2e-5;
+  if (fabs(score[0] - want) > tol * fabs(want)) fail_msg("grasp %.12g, along W %.12g", score[0], want);
   double ng = 0;
   for (gsize i = 0; i < nw; i++) ng += g0[i] * g0[i];
   double e = 1e-6 / sqrt(ng);
   double along_g = -(grad_dot(net, ws, x, y, W0, g0, 0, e, W0) - grad_dot(net, ws, x, y, W0, g0, 0, -e, W0)) / (2 * e);
-  if (fabs(score[0] - along_g) > 1e-5 * fabs(along_g)) fail_msg("grasp %.12g, along g %.12g", score[0], along_g);
+  if (fabs(score[0] - along_g) > tol * fabs(along_g)) fail_msg("grasp %.12g, along g %.12g", score[0], along_g);
   /* along g0 with the engine HVP's step (1e-4 in norm) some ReLU inputs cross 0 */
   e = 1e-4 / sqrt(ng);
   double big = -(grad_dot(net, ws, x, y, W0, g0, 0, e, W0) - grad_dot(net, ws, x, y, W0, g0, 0, -e, W0)) / (2 * e);

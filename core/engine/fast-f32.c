@@ -1,0 +1,15 @@
+/* The float copy of the fast conv kernels (fast-conv.inc). */
+#include "config.h"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+#include <string.h>
+#include <cblas.h>
+#include "engine-impl.h"
+
+typedef float real;
+#define FN(name) name##_f32
+#define GEMM cblas_sgemm
+#define ZC_DT ZC_F32
+
+#include "fast-conv.inc"
