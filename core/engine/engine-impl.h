@@ -264,6 +264,9 @@ void zc_conv_reduce_partials_f64(ZcRun *r, double *grad, gsize n, double *m1, do
 /* Patch the fast conv kernels (fast-conv.inc) into a table. */
 void zc_fast_conv_setup_f32(ZcOpClass *ops);
 void zc_fast_conv_setup_f64(ZcOpClass *ops);
+/* ... and the stride-1 average pooling (fast-pool.inc). */
+void zc_fast_pool_setup_f32(ZcOpClass *ops);
+void zc_fast_pool_setup_f64(ZcOpClass *ops);
 /* Patch the AVX2 copies of the float norm/activation kernels, where the CPU has AVX2. */
 void zc_fast_avx2_setup(ZcOpClass *ops);
 

@@ -13,3 +13,4 @@ typedef float real;
 #define ZC_DT ZC_F32
 
 #include "fast-conv.inc"
+#include "fast-pool.inc"

@@ -13,3 +13,4 @@ typedef double real;
 #define ZC_DT ZC_F64
 
 #include "fast-conv.inc"
+#include "fast-pool.inc"

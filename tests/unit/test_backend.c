@@ -72,6 +72,15 @@ static int b_pool_s2(ZcNet *n, int x) {
   int xs[] = {a, b};
   return zc_net_flatten(n, zc_net_add(n, xs, 2, NULL), NULL);
 }
+static int b_pool_cip(ZcNet *n, int x) {   /* stride 1 with padding counted, an even window, a wide one */
+  int a = zc_net_avgpool(n, x, 3, 1, 1, TRUE, NULL);
+  int b = zc_net_avgpool(n, zc_net_avgpool(n, zc_net_avgpool(n, x, 2, 1, 1, FALSE, NULL), 2, 1, 0, FALSE, NULL), 5, 1, 2,
+                         FALSE, NULL);
+  int c = zc_net_slice(n, a, 0, 8, NULL);
+  int s = zc_net_avgpool(n, c, 2, 1, 1, FALSE, NULL);   /* 11 x 11: larger than its input */
+  int xs[] = {zc_net_avgpool(n, s, 2, 1, 0, TRUE, NULL), b};
+  return zc_net_add(n, xs, 2, NULL);
+}
 static int b_fr(ZcNet *n, int x) { return zc_net_factorized_reduce(n, x, 10, TRUE, NULL); }
 static int b_head(ZcNet *n, int x) { return zc_net_linear(n, zc_net_global_avgpool(n, x, NULL), 7, TRUE, NULL); }
 static int b_vit(ZcNet *n, int x) {  /* patch embed, LN, MHSA, MLP, token mean and select */
@@ -97,7 +106,7 @@ static const OpCase cases[] = {
   {"conv1x1", 0, b_conv1},          {"conv grouped", 0, b_conv_grouped}, {"conv depthwise", 0, b_conv_dw},
   {"conv 1x3", 0, b_conv_asym},     {"conv transposed", 0, b_convt},    {"batchnorm", 0, b_bn},
   {"batchnorm plain", 0, b_bn_plain}, {"relu-conv-bn", 0, b_relu_block}, {"activations", 0, b_act},
-  {"structure", 0, b_struct},       {"pools", 0, b_pool},               {"pools stride 2", 0, b_pool_s2},
+  {"structure", 0, b_struct},       {"pools", 0, b_pool},               {"pools stride 2", 0, b_pool_s2}, {"pools stride 1", 0, b_pool_cip},
   {"factorized reduce", 0, b_fr},   {"linear head", 0, b_head},         {"vit block", 0, b_vit},
   {"tokens", 1, b_tokens},
 };
