@@ -110,6 +110,13 @@ static const Case cases[] = {
   {"4x2 pad 2,0 dil 1,3", 4, 7, 9, {.out_channels = 5, .kh = 4, .kw = 2, .pad_h = 2, .dil_w = 3}, 6},
   {"3x1 over-padded", 4, 5, 5, {.out_channels = 4, .kh = 3, .kw = 1, .pad_h = 3, .pad_w = 2}, 3},
   /* 48x48: several sub-batches per chunk; 37 samples: chunks of 2 and 3 */
+  /* maps large enough for the padded-width kernel (waste <= ZC_FC_MAX_WASTE); the small
+   * ones above take the dense columns */
+  {"5x5 pad 2 64x64", 4, 64, 64, {.out_channels = 5, .kh = 5, .kw = 5, .pad_h = 2, .pad_w = 2}, 5},
+  {"3x3 dil 2 pad 2 64x64", 4, 64, 64, {.out_channels = 4, .kh = 3, .kw = 3, .pad_h = 2, .pad_w = 2, .dil_h = 2,
+                                         .dil_w = 2}, 5},
+  {"1x3 pad 0,1 64x64", 4, 64, 64, {.out_channels = 7, .kh = 1, .kw = 3, .pad_h = 0, .pad_w = 1}, 5},
+  {"3x3 no pad 64x64", 4, 64, 64, {.out_channels = 4, .kh = 3, .kw = 3, .bias = TRUE}, 5},
   {"3x3 pad 1 48x48", 4, 48, 48, {.out_channels = 4, .kh = 3, .kw = 3, .pad_h = 1, .pad_w = 1, .bias = TRUE}, 37},
   /* strided kernel (96x96: several sub-batches per chunk) */
   {"stride 2", 4, 8, 8, {.out_channels = 6, .kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1,
