@@ -246,7 +246,7 @@ static double compare(const Capture *a, const Capture *b, double *bits_off) {
 static gboolean identical(const Capture *a, const Capture *b) {
   for (guint i = 0; i < a->t->len; i++)
     if (g_array_index(a->len, gsize, i) != g_array_index(b->len, gsize, i) || memcmp(a->t->pdata[i], b->t->pdata[i], g_array_index(a->len, gsize, i) * sizeof(double))) return FALSE;
-  return a->n_patterns == b->n_patterns && !memcmp(a->patterns, b->patterns, a->n_patterns * 8);
+  return a->n_patterns == b->n_patterns && (!a->n_patterns || !memcmp(a->patterns, b->patterns, a->n_patterns * 8));
 }
 
 static void test_every_op_every_backend(void **state) {
