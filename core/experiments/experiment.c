@@ -35,8 +35,8 @@ static gboolean run_backend(const ZcPipeline *p, const ZcRunSettings *st, const 
   GError *err = NULL;
   if (zc_backend_check(*backend, &err)) return TRUE;
   char *origin = s ? zc_setting_origin(s) : NULL;
-  g_propagate_prefixed_error(error, err, "%s", origin ? origin : st->backend ? "--backend: " : what);
-  if (origin) g_prefix_error(error, ": ");
+  if (origin) g_propagate_prefixed_error(error, err, "%s: ", origin);
+  else g_propagate_prefixed_error(error, err, "%s", st->backend ? "--backend: " : what);
   g_free(origin);
   return FALSE;
 }

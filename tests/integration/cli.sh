@@ -77,4 +77,19 @@ expect_status 2 "$ZCNAS" run "$T/huge.cfg"
 grep -q "huge.cfg:2: 'seed': 99999999999999999999 is out of range of a 64-bit integer" "$T/err" || fail "huge seed message"
 expect_status 2 "$ZCNAS" run "$T"
 grep -q ": is a directory, not a pipeline file" "$T/err" || fail "directory message"
+# backends: an unknown one is a usage error naming the choices; the two backends agree to
+# rounding and keep their scores apart in the cache (a cpu-ref score is never served for cpu)
+A='|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|'
+expect_status 2 "$ZCNAS" score --space nb201 --arch "$A" --proxy synflow --backend gpu --no-cache
+grep -q "backend 'gpu': unknown (this build has cpu, cpu-ref)" "$T/err" || fail "--backend gpu message"
+printf 'experiment = "correlate";\nbackend = "tpu";\n' > "$T/tpu.cfg"
+expect_status 2 "$ZCNAS" run "$T/tpu.cfg"
+grep -q "tpu.cfg:2: backend 'tpu': unknown" "$T/err" || fail "backend in a pipeline: message"
+for b in cpu-ref cpu cpu-ref; do
+  "$ZCNAS" score --space nb201 --arch "$A" --proxy synflow,zen --backend $b --cache "$T/be.sqlite" -q > "$T/be-$b.csv"
+done
+[ "$("$ZCNAS" cache stats --cache "$T/be.sqlite" | sed -n 's/^records: //p')" = 4 ] || fail "backends share cache records"
+tail -n 1 "$T/be-cpu.csv" | awk -F, '{ print $2, $3 }' > "$T/be1" && tail -n 1 "$T/be-cpu-ref.csv" | awk -F, '{ print $2, $3 }' > "$T/be2"
+paste "$T/be1" "$T/be2" | awk '{ for (i = 1; i <= 2; i++) { d = $i - $(i + 2); if (d < 0) d = -d; if (d > 1e-4 * ($(i + 2) < 0 ? -$(i + 2) : $(i + 2))) exit 1 } }' \
+  || fail "cpu and cpu-ref disagree: $(cat "$T/be1") vs $(cat "$T/be2")"
 echo "cli.sh: all checks passed"
