@@ -107,6 +107,36 @@ static gboolean value_kept(const ZcNet *net, const ZcNode *n, const char *read_b
          n->op == ZC_OP_RELU || n->op == ZC_OP_GELU || read_by_bwd[n->id];
 }
 
+/* First-fit placement of byte intervals that are live over a range of node indices (the
+ * values, in forward order; the shared gradients, in backward order). */
+typedef struct {
+  gsize *off, *size, top;
+  int *end, n;
+} FirstFit;
+
+static FirstFit first_fit_new(guint cap) {
+  return (FirstFit){g_new(gsize, MAX(cap, 1)), g_new(gsize, MAX(cap, 1)), 0, g_new(int, MAX(cap, 1)), 0};
+}
+static void first_fit_free(FirstFit *f) { g_free(f->off); g_free(f->size); g_free(f->end); }
+
+/* Forget the intervals whose end is below `limit`, then place `bytes` living until `end`
+ * at the lowest offset clear of every remaining one. */
+static gsize first_fit_place(FirstFit *f, int limit, gsize bytes, int end) {
+  int w = 0;
+  for (int k = 0; k < f->n; k++)
+    if (f->end[k] >= limit) { f->off[w] = f->off[k]; f->size[w] = f->size[k]; f->end[w] = f->end[k]; w++; }
+  f->n = w;
+  gsize o = 0;
+  for (gboolean moved = TRUE; moved;) {
+    moved = FALSE;
+    for (int k = 0; k < f->n; k++)
+      if (o < f->off[k] + f->size[k] && f->off[k] < o + bytes) { o = f->off[k] + f->size[k]; moved = TRUE; }
+  }
+  f->top = MAX(f->top, o + bytes);
+  f->off[f->n] = o; f->size[f->n] = bytes; f->end[f->n] = end; f->n++;
+  return o;
+}
+
 /* Place the values: kept ones each get their own bytes; the others live from their own
  * forward to their last consumer's and share bytes first-fit (as plan_shared_grads does
  * for gradients).  An alias lives in its target's bytes, which then live as long as both. */
@@ -132,40 +162,27 @@ static gsize plan_values(ZcNet *net, int batch, gsize off) {
     t->val_kept |= n->val_kept;
     last[t->id] = MAX(last[t->id], last[i]);
   }
-  gsize *aoff = g_new(gsize, N), *asz = g_new(gsize, N), top = 0;
-  int *aend = g_new(int, N), na = 0;
-  gsize pool = 0;   /* the shared values go after the kept ones: their offsets are relative */
   for (guint i = 0; i < N; i++) {
     ZcNode *n = zc_node(net, i);
     if (n->alias >= 0 || !n->val_kept) continue;
     n->val_off = off;
     off += align_up(n->numel * batch * net->esz);
   }
-  pool = off;
+  FirstFit f = first_fit_new(N);   /* the shared values go after the kept ones */
   for (guint i = 0; i < N; i++) {
     ZcNode *n = zc_node(net, i);
     if (n->alias >= 0 || n->val_kept) continue;
-    gsize bytes = align_up(n->numel * batch * net->esz);
-    int w = 0;   /* drop values whose last reader ran before this node */
-    for (int k = 0; k < na; k++)
-      if (aend[k] >= (int) i) { aoff[w] = aoff[k]; asz[w] = asz[k]; aend[w] = aend[k]; w++; }
-    na = w;
-    gsize o = 0;
-    for (gboolean moved = TRUE; moved;) {
-      moved = FALSE;
-      for (int k = 0; k < na; k++)
-        if (o < aoff[k] + asz[k] && aoff[k] < o + bytes) { o = aoff[k] + asz[k]; moved = TRUE; }
-    }
-    n->val_off = pool + o;
-    top = MAX(top, o + bytes);
-    aoff[na] = o; asz[na] = bytes; aend[na] = last[i]; na++;
+    /* values whose last reader ran before this node are free */
+    n->val_off = off + first_fit_place(&f, (int) i, align_up(n->numel * batch * net->esz), last[i]);
   }
   for (guint i = 0; i < N; i++) {
     ZcNode *n = zc_node(net, i);
     if (n->alias >= 0) { n->val_off = zc_node(net, n->alias)->val_off; n->val_kept = zc_node(net, n->alias)->val_kept; }
   }
-  g_free(read_by_bwd); g_free(last); g_free(aoff); g_free(asz); g_free(aend);
-  return pool + top;
+  off += f.top;
+  first_fit_free(&f);
+  g_free(read_by_bwd); g_free(last);
+  return off;
 }
 
 /* Other gradients share memory.  The gradient of node j is live from the backward of its
@@ -180,37 +197,22 @@ static gsize plan_shared_grads(ZcNet *net, int batch, gsize base) {
     ZcNode *n = zc_node(net, i);
     for (int k = 0; k < n->n_in; k++) last[n->in[k]] = MAX(last[n->in[k]], (int) i);
   }
-  /* active allocations: offset, size, lower end (node id) */
-  gsize *aoff = g_new(gsize, N), *asz = g_new(gsize, N);
-  int *aend = g_new(int, N), na = 0;
-  gsize top = 0;
   /* backward order = decreasing first-write index; ties in any fixed order */
   int *order = g_new(int, N), no = 0;
   for (int c = (int) N - 1; c >= -1; c--)
     for (guint j = 0; j < N; j++)
       if (last[j] == c && !grad_kept(net, zc_node(net, j))) order[no++] = (int) j;
+  /* intervals in negated indices, so that "ended" reads as in forward order: a gradient
+   * whose own backward (at its node index) ran before index c is free */
+  FirstFit f = first_fit_new(N);
   for (int q = 0; q < no; q++) {
     ZcNode *n = zc_node(net, order[q]);
-    int c = last[n->id];
-    gsize bytes = align_up(n->numel * batch * net->esz);
-    /* drop intervals whose own backward ran before index c */
-    int w = 0;
-    for (int k = 0; k < na; k++)
-      if (!(aend[k] > c)) { aoff[w] = aoff[k]; asz[w] = asz[k]; aend[w] = aend[k]; w++; }
-    na = w;
-    /* lowest offset clear of every active interval */
-    gsize off = 0;
-    for (gboolean moved = TRUE; moved;) {
-      moved = FALSE;
-      for (int k = 0; k < na; k++)
-        if (off < aoff[k] + asz[k] && aoff[k] < off + bytes) { off = aoff[k] + asz[k]; moved = TRUE; }
-    }
-    n->grad_off = base + off;
-    top = MAX(top, off + bytes);
-    aoff[na] = off; asz[na] = bytes; aend[na] = n->id; na++;
+    n->grad_off = base + first_fit_place(&f, -last[n->id], align_up(n->numel * batch * net->esz), -n->id);
   }
-  g_free(last); g_free(aoff); g_free(asz); g_free(aend); g_free(order);
-  return base + top;
+  gsize end = base + f.top;
+  first_fit_free(&f);
+  g_free(last); g_free(order);
+  return end;
 }
 
 /* Element-wise ops without parameters or state: two of them on the same input compute the

@@ -47,10 +47,11 @@ static inline double tu_fd_check(ZcNet *net, ZcWorkspace *ws, void *x, int batch
 }
 
 /* Check dR/d(every parameter tensor) and dR/d(input) of a float64 net against central
- * differences; returns the worst relative error. */
-static inline double tu_grad_check(ZcNet *net, int batch, guint64 seed) {
+ * differences, on a backend (NULL: the default) with `threads` threads; returns the worst
+ * relative error. */
+static inline double tu_grad_check_on(ZcNet *net, int batch, guint64 seed, const char *backend, int threads) {
   GError *err = NULL;
-  ZcWorkspace *ws = zc_workspace_new(1);
+  ZcWorkspace *ws = zc_workspace_new_backend(backend, threads, NULL);
   gsize nin = zc_net_numel(net, 0) * batch, nout = zc_net_numel(net, zc_net_output(net)) * batch;
   double *x = tu_randn(ZC_F64, nin, seed, 1);
   double *R = tu_randn(ZC_F64, nout, seed, 2);
@@ -84,5 +85,8 @@ out:
   g_free(R);
   zc_workspace_free(ws);
   return worst;
+}
+static inline double tu_grad_check(ZcNet *net, int batch, guint64 seed) {
+  return tu_grad_check_on(net, batch, seed, NULL, 1);
 }
 #endif

@@ -184,34 +184,8 @@ static void test_fast_finite_differences(void **state) {
     if (c->h * c->w > 100) continue;  /* the large ones only add time */
     const int B = 3;
     ZcNet *net = build(ZC_F64, c, c->s.out_channels);
-    GError *err = NULL;
-    ZcWorkspace *ws = zc_workspace_new_backend("cpu", 2, &err);
-    gsize nin = zc_net_numel(net, 0) * B, nout = zc_net_numel(net, zc_net_output(net)) * B;
-    double *x = tu_randn(ZC_F64, nin, 3, 1), *R = tu_randn(ZC_F64, nout, 3, 2);
-    zc_net_set_input_grad(net, TRUE);
-    assert_true(zc_net_forward(net, ws, x, B, &err));
-    assert_true(zc_net_backward_seed(net, ws, R, 0, &err));
-    double *gx = g_memdup2(zc_net_grad(net, ws, 0), nin * sizeof(double));
-    guint np = zc_net_n_param_tensors(net);
-    double **gp = g_new0(double *, np);
-    for (guint i = 0; i < np; i++) {
-      ZcParamInfo pi;
-      zc_net_param(net, i, &pi);
-      gp[i] = g_memdup2(pi.grad, pi.numel * sizeof(double));
-    }
-    double worst = tu_fd_check(net, ws, x, B, R, x, gx, nin, 40, 1e-5);
-    for (guint i = 0; i < np; i++) {
-      ZcParamInfo pi;
-      zc_net_param(net, i, &pi);
-      worst = fmax(worst, tu_fd_check(net, ws, x, B, R, pi.data, gp[i], pi.numel, 30, 1e-5));
-      g_free(gp[i]);
-    }
+    double worst = tu_grad_check_on(net, B, 3, "cpu", 2);
     if (!(worst < 1e-6)) fail_msg("%s: finite-difference error %g", c->name, worst);
-    g_free(gp);
-    g_free(gx);
-    g_free(x);
-    g_free(R);
-    zc_workspace_free(ws);
     zc_net_free(net);
   }
 }
