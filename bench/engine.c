@@ -67,6 +67,26 @@ static double conv_flops(int cin, int cout, int k, int hwo, int batch, gboolean 
   return f * (input_grad ? 3 : 2);
 }
 
+/* A batch of N(0,1) images 3x32x32 (stream `key`) and labels i % 10. */
+static float *gaussian_batch(int batch, guint64 key, gint32 *labels) {
+  gsize n = (gsize) batch * 3 * 32 * 32;
+  float *x = g_new(float, n);
+  for (gsize i = 0; i < n; i++) x[i] = (float) zc_rng_normal_at(key, i);
+  for (int i = 0; i < batch; i++) labels[i] = i % 10;
+  return x;
+}
+
+/* Forward and cross-entropy backward; prints the error. */
+static gboolean step(ZcNet *net, ZcWorkspace *ws, const float *x, const gint32 *labels, int batch) {
+  GError *err = NULL;
+  double loss;
+  if (zc_net_forward(net, ws, x, batch, &err) && zc_net_backward_loss(net, ws, ZC_LOSS_CE, labels, &loss, 0, &err))
+    return TRUE;
+  fprintf(stderr, "bench: %s\n", err->message);
+  g_error_free(err);
+  return FALSE;
+}
+
 /* NB201's ReLU-conv-BN edge */
 static int rcb(ZcNet *net, int x, int C, int k, int stride) {
   return zc_net_batchnorm(net, zc_net_conv2d(net, zc_net_relu(net, x, NULL), C, k, stride, k / 2, FALSE, NULL), TRUE,
@@ -150,16 +170,9 @@ int main(int argc, char **argv) {
     zc_net_init(big, ZC_INIT_TORCH_DEFAULT, 1, 1);
     zc_net_set_moments(big, 8);
     zc_net_set_retain(big, 0);   /* what L-SWAG's pass retains: values hooks and backward read */
-    gsize n = (gsize) batch * 3 * 32 * 32;
-    float *x = g_new(float, n);
-    for (gsize i = 0; i < n; i++) x[i] = (float) zc_rng_normal_at(3, i);
     gint32 lab[64];
-    for (int i = 0; i < batch; i++) lab[i] = i % 10;
-    double loss;
-    if (!zc_net_forward(big, ws, x, batch, &err) || !zc_net_backward_loss(big, ws, ZC_LOSS_CE, lab, &loss, 0, &err)) {
-      fprintf(stderr, "bench: %s\n", err->message);
-      return 1;
-    }
+    float *x = gaussian_batch(batch, 3, lab);
+    if (!step(big, ws, x, lab, batch)) return 1;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("nb201_largest: %d nodes, %zu params, batch %d, moments 8: workspace_mib %.1f peak_rss_mib %.1f\n",
@@ -175,17 +188,10 @@ int main(int argc, char **argv) {
   double flops;
   ZcNet *net = build(blocks, &flops, batch);
   zc_net_init(net, ZC_INIT_TORCH_DEFAULT, 1, 1);
-  gsize nin = (gsize) batch * 3 * 32 * 32;
-  float *x = g_new(float, nin);
-  for (gsize i = 0; i < nin; i++) x[i] = (float) zc_rng_normal_at(7, i);
   gint32 lab[64];
-  for (int i = 0; i < batch; i++) lab[i] = i % 10;
+  float *x = gaussian_batch(batch, 7, lab);
   double loss;
-  /* warm-up: sizes the workspace */
-  if (!zc_net_forward(net, ws, x, batch, &err) || !zc_net_backward_loss(net, ws, ZC_LOSS_CE, lab, &loss, 0, &err)) {
-    fprintf(stderr, "bench: %s\n", err->message);
-    return 1;
-  }
+  if (!step(net, ws, x, lab, batch)) return 1;   /* warm-up: sizes the workspace */
   /* best of `iters` iterations (the machine may be shared), mean for reference */
   double best = INFINITY, bestf = INFINITY, total = 0;
   for (int it = 0; it < iters; it++) {

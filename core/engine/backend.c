@@ -16,10 +16,9 @@ static void host_copy(ZcBackend *be, void *dst, const void *src, gsize bytes) { 
 static void ref_setup(ZcOpClass *ops) {}
 
 static const ZcBackendClass backends[] = {
-  {.name = "cpu", .cache_id = "cpu-fast-1", .summary = "fast CPU kernels (default)", .setup = zc_fast_setup, .host_memory = TRUE,
+  {.name = "cpu", .cache_id = "cpu-fast-1", .setup = zc_fast_setup, .host_memory = TRUE,
    .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
-  {.name = "cpu-ref", .cache_id = "cpu", .summary = "reference CPU kernels (im2col + GEMM), the oracle",
-   .setup = ref_setup, .host_memory = TRUE, .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
+  {.name = "cpu-ref", .cache_id = "cpu", .setup = ref_setup, .host_memory = TRUE, .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
 };
 
 const char *zc_backend_default(void) { return backends[0].name; }
@@ -45,11 +44,6 @@ gboolean zc_backend_check(const char *name, GError **error) {
 const char *zc_backend_cache_id(const char *name) {
   const ZcBackendClass *k = find(name);
   return k ? k->cache_id : NULL;
-}
-
-const char *zc_backend_summary(const char *name) {
-  const ZcBackendClass *k = find(name);
-  return k ? k->summary : NULL;
 }
 
 ZcBackend *zc_backend_new(const char *name, GError **error) {

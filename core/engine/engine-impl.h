@@ -113,7 +113,6 @@ typedef struct ZcBackend ZcBackend;
 typedef struct {
   const char *name;         /* what users write: backend = "cpu" */
   const char *cache_id;     /* recorded in cache keys; changes whenever kernel arithmetic does */
-  const char *summary;      /* one line for --help and docs */
   gboolean host_memory;     /* the arena is host memory: zc_net_value() may hand out pointers */
   void (*setup)(ZcOpClass *ops);                 /* patch the instance's copy of the reference table */
   void *(*alloc)(ZcBackend *be, gsize bytes);    /* arena; NULL when refused */
@@ -148,7 +147,6 @@ struct ZcNet {
   int moments_done;         /* chunks accumulated into the moments so far */
   guint64 plan_ws;          /* serial of the workspace the node offsets were planned for */
   guint64 mem_bytes;        /* charged against the memory budget so far (build.c) */
-  guint64 params_version;   /* bumped whenever parameter values change: device copies are stale */
 };
 
 typedef struct ZcPool ZcPool;

@@ -48,7 +48,6 @@ void zc_net_reset_bn_running(ZcNet *net) {
 }
 
 void zc_net_init(ZcNet *net, ZcInit scheme, double arg, guint64 seed) {
-  net->params_version++;
   g_return_if_fail(net);
   guint64 base = zc_rng_key(seed, ZC_RNG_STREAM_INIT);
   for (guint i = 0; i < net->params->len; i++) {
@@ -98,7 +97,6 @@ static void restore_buf(ZcDType dt, void *data, gsize n, const guint8 *neg) {
 }
 
 void zc_net_params_abs(ZcNet *net) {
-  net->params_version++;
   for (guint i = 0; i < net->params->len; i++) {
     ZcParam *p = zc_param(net, i);
     abs_buf(net->dtype, p->data, p->numel, &p->neg);
@@ -112,7 +110,6 @@ void zc_net_params_abs(ZcNet *net) {
 }
 
 void zc_net_params_restore_sign(ZcNet *net) {
-  net->params_version++;
   for (guint i = 0; i < net->params->len; i++) {
     ZcParam *p = zc_param(net, i);
     restore_buf(net->dtype, p->data, p->numel, p->neg);

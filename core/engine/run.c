@@ -69,6 +69,12 @@ static void zero_moments(ZcNet *net) {
   net->moments_done = 0;
 }
 
+/* Parameter ids of a weight layer's node (conv, transposed conv or linear); b = -1 without bias. */
+static void layer_param_ids(const ZcNode *n, int *w, int *b) {
+  if (zc_is_conv(n->op)) { *w = ((ZcConvAttr *) n->attr)->w; *b = ((ZcConvAttr *) n->attr)->b; }
+  else { *w = ((ZcLinearAttr *) n->attr)->w; *b = ((ZcLinearAttr *) n->attr)->b; }
+}
+
 /* ---- plan ---- */
 
 /* Whether the gradient of node n keeps its own buffer (readable after backward): the
@@ -273,7 +279,8 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   }
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *n = zc_node(net, g_array_index(net->layers, int, i));
-    int w = zc_is_conv(n->op) ? ((ZcConvAttr *) n->attr)->w : ((ZcLinearAttr *) n->attr)->w;
+    int w, b;
+    layer_param_ids(n, &w, &b);
     wmax = MAX(wmax, zc_param(net, w)->numel);
   }
   off = plan_shared_grads(net, batch, off);
@@ -326,7 +333,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
   ws->have_forward = FALSE;
   if (!plan(net, ws, batch, error)) return FALSE;
   ZcRun *r = ws->run;
-  memcpy(zc_run_val(r, 0), input, zc_node(net, 0)->numel * batch * net->esz);
+  ws->backend->klass->copy_in(ws->backend, zc_run_val(r, 0), input, zc_node(net, 0)->numel * batch * net->esz);
   for (guint i = 1; i < net->nodes->len; i++) {
     ZcNode *n = zc_node(net, i);
     if (n->alias < 0) zc_run_ops(r, n->op)->forward[net->dtype](r, n);
@@ -425,8 +432,14 @@ gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, gui
   gsize N = zc_node(net, out)->numel * r->batch;
   void *g = zc_run_grad(r, out);
   r->grad_fresh[out] = 0;
-  if (seed) memcpy(g, seed, N * net->esz);
-  else for (gsize i = 0; i < N; i++) zc_set(net->dtype, g, i, 1.0);
+  if (seed) {
+    ws->backend->klass->copy_in(ws->backend, g, seed, N * net->esz);
+  } else {
+    void *ones = g_malloc(N * net->esz);
+    for (gsize i = 0; i < N; i++) zc_set(net->dtype, ones, i, 1.0);
+    ws->backend->klass->copy_in(ws->backend, g, ones, N * net->esz);
+    g_free(ones);
+  }
   propagate(net, r, -1, out);
   return TRUE;
 }
@@ -440,13 +453,13 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
   }
   ZcRun *r = ws->run;
   prepare_backward(net, r, from, to, ZC_BWD_NO_PARAMS);
-  memcpy(zc_run_grad(r, to), g_out, zc_node(net, to)->numel * r->batch * net->esz);
+  ws->backend->klass->copy_in(ws->backend, zc_run_grad(r, to), g_out, zc_node(net, to)->numel * r->batch * net->esz);
   r->grad_fresh[to] = 0;
   r->need_grad[to] = 1;
   propagate(net, r, from, to);
   gsize bytes = zc_node(net, from)->numel * r->batch * net->esz;
   if (r->grad_fresh[from]) memset(g_in, 0, bytes);  /* nothing flowed back (shared buffer) */
-  else memcpy(g_in, zc_run_grad(r, from), bytes);
+  else ws->backend->klass->copy_out(ws->backend, g_in, zc_run_grad(r, from), bytes);
   return TRUE;
 }
 
@@ -456,7 +469,8 @@ gsize zc_net_n_layer_weights(const ZcNet *net) {
   gsize n = 0;
   for (guint i = 0; i < net->layers->len; i++) {
     ZcNode *nd = zc_node(net, g_array_index(net->layers, int, i));
-    int w = zc_is_conv(nd->op) ? ((ZcConvAttr *) nd->attr)->w : ((ZcLinearAttr *) nd->attr)->w;
+    int w, b;
+    layer_param_ids(nd, &w, &b);
     n += zc_param(net, w)->numel;
   }
   return n;
@@ -511,7 +525,6 @@ gboolean zc_net_write_param(ZcNet *net, guint index, const void *src) {
   if (index >= net->params->len) return FALSE;
   ZcParam *p = zc_param(net, index);
   memcpy(p->data, src, p->numel * net->esz);
-  net->params_version++;
   return TRUE;
 }
 void zc_net_keep_grad(ZcNet *net, int node) {
@@ -558,7 +571,6 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
     L->out_channels = a->in_c; L->in_channels = a->s.out_channels; L->groups = 1;
     L->kh = a->s.kh; L->kw = a->s.kw;
     L->out_spatial = (gsize) a->in_h * a->in_w;
-    w = a->w; b = a->b;
     L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
   } else if (n->op == ZC_OP_CONV) {
     ZcConvAttr *a = n->attr;
@@ -566,18 +578,17 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
     L->out_channels = a->s.out_channels; L->in_channels = a->in_c; L->groups = a->s.groups;
     L->kh = a->s.kh; L->kw = a->s.kw;
     L->out_spatial = (gsize) a->out_h * a->out_w;
-    w = a->w; b = a->b;
     L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
   } else {
     ZcLinearAttr *a = n->attr;
     L->kind = ZC_LAYER_LINEAR;
     L->out_channels = a->out_f; L->in_channels = a->in_f; L->groups = 1; L->kh = L->kw = 1;
     L->out_spatial = n->numel / a->out_f;
-    w = a->w; b = a->b;
     L->m1 = a->m1; L->mabs = a->mabs; L->m2 = a->m2;
   }
   if (net->moments_done == 0) L->m1 = L->mabs = L->m2 = NULL;
   L->moments_k = net->moments_done;
+  layer_param_ids(n, &w, &b);
   ZcParam *pw = zc_param(net, w);
   L->weight_numel = pw->numel;
   L->weight = pw->data; L->weight_grad = pw->grad;
@@ -589,9 +600,7 @@ gboolean zc_net_layer(ZcNet *net, const ZcWorkspace *ws, guint index, ZcLayerInf
 
 gboolean zc_net_layer_params(const ZcNet *net, guint index, int *weight, int *bias) {
   if (index >= net->layers->len) return FALSE;
-  ZcNode *n = zc_node(net, g_array_index(net->layers, int, index));
-  if (zc_is_conv(n->op)) { *weight = ((ZcConvAttr *) n->attr)->w; *bias = ((ZcConvAttr *) n->attr)->b; }
-  else { *weight = ((ZcLinearAttr *) n->attr)->w; *bias = ((ZcLinearAttr *) n->attr)->b; }
+  layer_param_ids(zc_node(net, g_array_index(net->layers, int, index)), weight, bias);
   return TRUE;
 }
 

@@ -13,6 +13,7 @@ struct ZcScorer {
   GPtrArray *proxies;   /* ZcProxy* */
   guint64 seed;
   ZcEvalContext *ctx;
+  ZcPassSpec *specs;    /* per proxy: the pass it asks for (its options fix it) */
   guint *order;         /* proxies grouped by pass spec, mutating ones last in a group */
   guint *retain;        /* per proxy: what its pass keeps readable, for all who share it */
   guint *offsets;       /* first column of each proxy */
@@ -23,12 +24,10 @@ struct ZcScorer {
 
 /* Order in which proxies run: grouped by the pass they ask for (groups in order of first
  * appearance), and inside a group the proxies that change the network last. */
-static guint *share_order(GPtrArray *proxies) {
+static guint *share_order(GPtrArray *proxies, const ZcPassSpec *specs) {
   guint n = proxies->len, k = 0;
   guint *order = g_new(guint, n);
-  ZcPassSpec *specs = g_new(ZcPassSpec, n);
   gboolean *done = g_new0(gboolean, n);
-  for (guint i = 0; i < n; i++) zc_proxy_pass_spec(g_ptr_array_index(proxies, i), &specs[i]);
   for (guint i = 0; i < n; i++) {
     if (done[i]) continue;
     for (int mutating = 0; mutating < 2; mutating++)
@@ -40,21 +39,17 @@ static guint *share_order(GPtrArray *proxies) {
         }
       }
   }
-  g_free(specs);
   g_free(done);
   return order;
 }
 
 /* What each proxy's pass keeps readable: the union over the proxies sharing that pass. */
-static guint *pass_retain(GPtrArray *proxies) {
+static guint *pass_retain(GPtrArray *proxies, const ZcPassSpec *specs) {
   guint n = proxies->len;
   guint *retain = g_new0(guint, MAX(n, 1));
-  ZcPassSpec *specs = g_new(ZcPassSpec, MAX(n, 1));
-  for (guint i = 0; i < n; i++) zc_proxy_pass_spec(g_ptr_array_index(proxies, i), &specs[i]);
   for (guint i = 0; i < n; i++)
     for (guint j = 0; j < n; j++)
       if (zc_pass_spec_equal(&specs[i], &specs[j])) retain[i] |= zc_proxy_retain(g_ptr_array_index(proxies, j));
-  g_free(specs);
   return retain;
 }
 
@@ -63,8 +58,10 @@ ZcScorer *zc_scorer_new(GPtrArray *proxies, guint64 run_seed, ZcDataset *data, g
   s->proxies = proxies;
   s->seed = run_seed;
   s->ctx = zc_eval_context_new(data, batch, run_seed, threads);
-  s->order = share_order(proxies);
-  s->retain = pass_retain(proxies);
+  s->specs = g_new(ZcPassSpec, MAX(proxies->len, 1));
+  for (guint i = 0; i < proxies->len; i++) zc_proxy_pass_spec(g_ptr_array_index(proxies, i), &s->specs[i]);
+  s->order = share_order(proxies, s->specs);
+  s->retain = pass_retain(proxies, s->specs);
   s->offsets = g_new(guint, MAX(proxies->len, 1));
   s->names = g_ptr_array_new_with_free_func(g_free);
   s->direction = g_array_new(FALSE, FALSE, sizeof(gint8));
@@ -98,6 +95,7 @@ void zc_scorer_free(ZcScorer *s) {
   if (!s) return;
   g_ptr_array_unref(s->proxies);
   zc_eval_context_free(s->ctx);
+  g_free(s->specs);
   g_free(s->order);
   g_free(s->retain);
   g_free(s->offsets);
@@ -114,9 +112,7 @@ void zc_scorer_score(ZcScorer *s, ZcSpace *space, const ZcArch *arch, double *ou
   for (guint oi = 0; oi < s->proxies->len; oi++) {
     guint i = s->order[oi];
     ZcProxy *p = g_ptr_array_index(s->proxies, i);
-    ZcPassSpec spec;
-    zc_proxy_pass_spec(p, &spec);
-    zc_eval_set_spec(ev, &spec);
+    zc_eval_set_spec(ev, &s->specs[i]);
     zc_eval_set_retain(ev, s->retain[i]);
     guint n = zc_proxy_needs(p)->n_outputs;
     double *o = out + zc_scorer_offset(s, i);

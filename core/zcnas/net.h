@@ -85,7 +85,6 @@ const char *zc_backend_default(void);
 const char *zc_backend_name_at(guint index);         /* NULL past the last */
 gboolean zc_backend_check(const char *name, GError **error);
 const char *zc_backend_cache_id(const char *name);   /* NULL for an unknown name */
-const char *zc_backend_summary(const char *name);
 
 /* ------------------------------------------------------------------ network ------ */
 
@@ -298,8 +297,8 @@ guint zc_net_n_param_tensors(const ZcNet *net);
 gboolean zc_net_param(ZcNet *net, guint index, ZcParamInfo *out);
 /* Parameters live in host memory (the master copy every backend uploads from).  Copy a
  * parameter's values (grad FALSE) or gradient (TRUE) into dst (numel elements, net dtype);
- * replace its values from src.  Writing goes through here so that a backend holding a
- * device copy knows to upload it again. */
+ * replace its values from src.  Writing goes through here, the one place a backend holding
+ * a device copy can learn that it changed. */
 gboolean zc_net_read_param(const ZcNet *net, guint index, gboolean grad, void *dst);
 gboolean zc_net_write_param(ZcNet *net, guint index, const void *src);
 
