@@ -4,7 +4,11 @@
  *
  *   cpu-ref  the reference kernels (ops-*.inc): im2col + GEMM per sample; the oracle the
  *            other backends are checked against (tests/unit/test_backend.c).
- *   cpu      the reference table with the fast CPU kernels patched in (fast-*.c). */
+ *   cpu      the reference table with the fast CPU kernels patched in (fast-*.c).
+ *   cpu-staged  a device backend without a device: its arena is a separate host buffer that
+ *            nothing but copy-in/out may read, and every op runs staged (device.c).  Same
+ *            bits as cpu-ref; it proves the device seam on any machine.
+ *   cuda     cuDNN, cuBLAS and zcnas's own kernels (cuda/; builds configured --with-cuda). */
 #include "config.h"
 #include <string.h>
 #include "engine-impl.h"
@@ -13,28 +17,50 @@ static void *host_alloc(ZcBackend *be, gsize bytes) { return g_try_malloc(bytes)
 static void host_release(ZcBackend *be, void *mem) { g_free(mem); }
 static void host_copy(ZcBackend *be, void *dst, const void *src, gsize bytes) { memcpy(dst, src, bytes); }
 
+static void host_zero(ZcBackend *be, void *dst, gsize bytes) { memset(dst, 0, bytes); }
+
 static void ref_setup(ZcOpClass *ops) {}
 
 static const ZcBackendClass backends[] = {
   {.name = "cpu", .cache_id = "cpu-fast-1", .setup = zc_fast_setup, .host_memory = TRUE,
-   .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
-  {.name = "cpu-ref", .cache_id = "cpu", .setup = ref_setup, .host_memory = TRUE, .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy},
+   .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy, .zero = host_zero},
+  {.name = "cpu-ref", .cache_id = "cpu", .setup = ref_setup, .host_memory = TRUE, .alloc = host_alloc,
+   .release = host_release, .copy_out = host_copy, .copy_in = host_copy, .zero = host_zero},
+  {.name = "cpu-staged", .cache_id = "cpu-staged", .setup = zc_dev_setup_staged, .host_memory = FALSE,
+   .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy, .zero = host_zero},
 };
+
+#ifdef ZC_HAVE_CUDA
+#define N_CLASSES (G_N_ELEMENTS(backends) + 1)
+#else
+#define N_CLASSES G_N_ELEMENTS(backends)
+#endif
+static const ZcBackendClass *class_at(guint i) {
+#ifdef ZC_HAVE_CUDA
+  if (i == G_N_ELEMENTS(backends)) return &zc_cuda_backend_class;
+#endif
+  return i < G_N_ELEMENTS(backends) ? &backends[i] : NULL;
+}
 
 const char *zc_backend_default(void) { return backends[0].name; }
 
-const char *zc_backend_name_at(guint i) { return i < G_N_ELEMENTS(backends) ? backends[i].name : NULL; }
+const char *zc_backend_name_at(guint i) { return i < N_CLASSES ? class_at(i)->name : NULL; }
 
 static const ZcBackendClass *find(const char *name) {
-  for (guint i = 0; i < G_N_ELEMENTS(backends); i++)
-    if (!g_strcmp0(backends[i].name, name)) return &backends[i];
+  for (guint i = 0; i < N_CLASSES; i++)
+    if (!g_strcmp0(class_at(i)->name, name)) return class_at(i);
   return NULL;
 }
 
 gboolean zc_backend_check(const char *name, GError **error) {
-  if (find(name)) return TRUE;
+  const ZcBackendClass *k = find(name);
+  if (k && k->probe && !k->probe(error)) {
+    g_prefix_error(error, "backend '%s': ", name);
+    return FALSE;
+  }
+  if (k) return TRUE;
   GString *s = g_string_new(NULL);
-  for (guint i = 0; i < G_N_ELEMENTS(backends); i++) g_string_append_printf(s, "%s%s", i ? ", " : "", backends[i].name);
+  for (guint i = 0; i < N_CLASSES; i++) g_string_append_printf(s, "%s%s", i ? ", " : "", class_at(i)->name);
   g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "backend '%s': unknown (this build has %s)", name ? name : "(null)",
               s->str);
   g_string_free(s, TRUE);
@@ -47,12 +73,23 @@ const char *zc_backend_cache_id(const char *name) {
 }
 
 ZcBackend *zc_backend_new(const char *name, GError **error) {
-  if (!zc_backend_check(name, error)) return NULL;
+  if (!find(name)) return zc_backend_check(name, error), NULL;
   ZcBackend *be = g_new0(ZcBackend, 1);
   be->klass = find(name);
   memcpy(be->ops, zc_op_classes, sizeof be->ops);
   be->klass->setup(be->ops);
+  if (be->klass->open && !be->klass->open(be, error)) {
+    g_prefix_error(error, "backend '%s': ", name);
+    g_free(be);
+    return NULL;
+  }
   return be;
 }
 
-void zc_backend_free(ZcBackend *be) { g_free(be); }
+void zc_backend_free(ZcBackend *be) {
+  if (!be) return;
+  zc_dev_release_mirror(be);
+  zc_dev_state_free(be->dev);
+  if (be->klass->close) be->klass->close(be);
+  g_free(be);
+}

@@ -108,8 +108,11 @@ extern const ZcOpClass zc_op_classes[ZC_N_OPS];
 /* ---- backends (backend.c) ----
  * A backend owns the memory it runs on and its op table.  The CPU backends share host
  * memory (the arena is plain RAM, parameters stay in the net), so their copy-in/out is
- * memcpy; a device backend implements these with transfers. */
+ * memcpy.  A device backend (host_memory FALSE) implements them with transfers and keeps a
+ * mirror of the net's tensors (device.c); the engine calls the zc_dev_* hooks below at the
+ * points where host and device must agree. */
 typedef struct ZcBackend ZcBackend;
+typedef struct ZcDevState ZcDevState;
 typedef struct {
   const char *name;         /* what users write: backend = "cpu" */
   const char *cache_id;     /* recorded in cache keys; changes whenever kernel arithmetic does */
@@ -119,15 +122,57 @@ typedef struct {
   void (*release)(ZcBackend *be, void *mem);
   void (*copy_out)(ZcBackend *be, void *host_dst, const void *src, gsize bytes);
   void (*copy_in)(ZcBackend *be, void *dst, const void *host_src, gsize bytes);
+  void (*zero)(ZcBackend *be, void *dst, gsize bytes);
+  /* optional: whether this machine can run the backend at all (a GPU is visible), asked
+   * when a pipeline or --backend names it, so that the run stops before any work */
+  gboolean (*probe)(GError **error);
+  /* optional: open the device (NULL: nothing to open); fails with a message naming why */
+  gboolean (*open)(ZcBackend *be, GError **error);
+  void (*close)(ZcBackend *be);
+  /* optional: sign bits of `node`'s first n samples (patterns.c), computed where the values are */
+  void (*sign_bits)(ZcBackend *be, const ZcRun *run, const void *values, gsize units, int n_samples,
+                    guint64 *host_out);
 } ZcBackendClass;
 struct ZcBackend {
   const ZcBackendClass *klass;
   ZcOpClass ops[ZC_N_OPS];  /* this instance's table: kernels never come from a global */
+  ZcDevState *dev;          /* device backends: the tensor mirror and the host staging copy */
+  gpointer priv;            /* the class's own state (streams, library handles) */
 };
 ZcBackend *zc_backend_new(const char *name, GError **error);
 /* The "cpu" backend's patches to the reference table (fast.c). */
 void zc_fast_setup(ZcOpClass *ops);
 void zc_backend_free(ZcBackend *be);
+static inline void zc_backend_zero(ZcBackend *be, void *dst, gsize bytes) {
+  if (be->klass->zero) be->klass->zero(be, dst, bytes);
+  else memset(dst, 0, bytes);
+}
+
+/* ---- device backends (device.c) ----
+ * The net's tensors (parameters, their gradients, the gradient moments, BatchNorm running
+ * statistics) live in host memory, where proxies read them; a device backend's kernels read
+ * a mirror of them in device memory.  The engine keeps the two in step at four points. */
+gboolean zc_dev_prepare(ZcRun *run, GError **error);    /* after the plan: upload parameters, BN stats */
+void zc_dev_end_forward(ZcRun *run);                    /* download updated BN running stats */
+void zc_dev_begin_backward(ZcRun *run);                 /* upload parameter gradients, moments */
+void zc_dev_end_backward(ZcRun *run);                   /* download them */
+void zc_dev_release_mirror(ZcBackend *be);            /* before the backend closes */
+void zc_dev_state_free(ZcDevState *dev);
+/* Mirror addresses for device kernels (NULL when the net has no such tensor). */
+void *zc_dev_param(const ZcRun *run, int param, gboolean grad);
+void zc_dev_moments(const ZcRun *run, int node, double **m1, double **mabs, double **m2);
+void zc_dev_bn_running(const ZcRun *run, int node, double **mean, double **var);
+/* Any op without a device kernel: the reference kernel on a host copy of exactly the bytes
+ * it reads, whose writes are copied back.  Correct for every op; slow by design. */
+void zc_dev_staged_forward(ZcRun *run, const ZcNode *node);
+void zc_dev_staged_backward(ZcRun *run, const ZcNode *node);
+/* Fill every entry of a table with the staged kernels (a device backend's starting point). */
+void zc_dev_setup_staged(ZcOpClass *ops);
+/* The loss on a device arena: the output staged to the host, its gradient copied back. */
+gboolean zc_dev_loss(ZcRun *run, ZcLossKind kind, const void *target, gboolean seed_grad, double *loss,
+                     GError **error);
+/* The CUDA backend's class (cuda/backend-cuda.c; only in builds configured --with-cuda). */
+extern const ZcBackendClass zc_cuda_backend_class;
 
 struct ZcNet {
   ZcDType dtype;
@@ -164,6 +209,8 @@ struct ZcWorkspace {
   int batch;
   gboolean have_forward;
   ZcRun *run;
+  char *flags;              /* the run's need_grad/grad_fresh: host memory whatever the backend */
+  gsize flags_cap;
 };
 
 /* State of one run (lives in the workspace). */

@@ -14,9 +14,8 @@ gboolean zc_net_sign_patterns(const ZcNet *net, const ZcWorkspace *ws, int node,
   /* a ReLU's output is > 0 exactly where its input is (y = x > 0 ? x : 0): read the output,
    * which stays retained when the input's bytes are reused */
   int src = n->op == ZC_OP_GELU ? n->in[0] : node;
-  const void *v = zc_net_value(net, ws, src);
   int batch = zc_net_batch(net, ws);
-  if (!v) {
+  if (!batch || !zc_node(net, src)->val_kept) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_FAILED, "sign patterns: no forward of this network in the workspace");
     return FALSE;
   }
@@ -26,6 +25,18 @@ gboolean zc_net_sign_patterns(const ZcNet *net, const ZcWorkspace *ws, int node,
     return FALSE;
   }
   gsize U = n->numel;
+  const void *v = zc_run_val(ws->run, src);
+  ZcBackend *be = ws->backend;
+  if (be->klass->sign_bits) {   /* computed where the values are: U words come back, not n_samples x U values */
+    be->klass->sign_bits(be, ws->run, v, U, n_samples, out);
+    return TRUE;
+  }
+  void *staged = NULL;
+  if (!be->klass->host_memory) {
+    staged = g_malloc(U * n_samples * net->esz);
+    be->klass->copy_out(be, staged, v, U * n_samples * net->esz);
+    v = staged;
+  }
   memset(out, 0, U * sizeof(guint64));
   for (int s = 0; s < n_samples; s++) {
     guint64 bit = (guint64) 1 << s;
@@ -37,6 +48,7 @@ gboolean zc_net_sign_patterns(const ZcNet *net, const ZcWorkspace *ws, int node,
       for (gsize u = 0; u < U; u++) if (x[u] > 0) out[u] |= bit;
     }
   }
+  g_free(staged);
   return TRUE;
 }
 

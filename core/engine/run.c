@@ -289,8 +289,6 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   gsize scr_off = off;
   r->scratch_stride = align_up(scratch * esz);
   off += r->scratch_stride * ws->threads;
-  gsize need_off = off;
-  off += 2 * align_up(net->nodes->len);
   if (off + ALIGN > ws->cap) {
     ws->backend->klass->release(ws->backend, ws->buf);
     ws->buf = ws->backend->klass->alloc(ws->backend, off + ALIGN);
@@ -307,9 +305,14 @@ static gboolean plan(ZcNet *net, ZcWorkspace *ws, int batch, GError **error) {
   r->base = (guint8 *) align_up((gsize) ws->buf);
   r->partials = r->base + part_off;
   r->scratch = r->base + scr_off;
-  r->need_grad = (char *) (r->base + need_off);
-  r->grad_fresh = r->need_grad + align_up(net->nodes->len);
-  return !r->moments || ensure_moments(net, error);
+  if (ws->flags_cap < 2 * (gsize) net->nodes->len) {   /* host flags, read by the engine between kernels */
+    ws->flags_cap = 2 * (gsize) net->nodes->len;
+    ws->flags = g_realloc(ws->flags, ws->flags_cap);
+  }
+  r->need_grad = ws->flags;
+  r->grad_fresh = ws->flags + net->nodes->len;
+  if (r->moments && !ensure_moments(net, error)) return FALSE;
+  return ws->backend->klass->host_memory || zc_dev_prepare(r, error);
 }
 
 static gboolean current(const ZcNet *net, const ZcWorkspace *ws) {
@@ -338,6 +341,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
     ZcNode *n = zc_node(net, i);
     if (n->alias < 0) zc_run_ops(r, n->op)->forward[net->dtype](r, n);
   }
+  if (!ws->backend->klass->host_memory) zc_dev_end_forward(r);
   ws->owner = net->serial;
   ws->batch = batch;
   ws->have_forward = TRUE;
@@ -382,13 +386,14 @@ static void prepare_backward(ZcNet *net, ZcRun *r, int from, int to, guint flags
     }
     zero_moments(net);
   }
+  if (r->param_grads && !r->ws->backend->klass->host_memory) zc_dev_begin_backward(r);
 }
 
 /* Zero the gradients nobody wrote, so that every node up to `to` reads correctly. */
 static void finish_backward(ZcNet *net, ZcRun *r, int to) {
   for (int i = 0; i <= to; i++)
     if (r->grad_fresh[i] && grad_kept(net, zc_node(net, i))) {
-      memset(zc_run_grad(r, i), 0, zc_node(net, i)->numel * r->batch * net->esz);
+      zc_backend_zero(r->ws->backend, zc_run_grad(r, i), zc_node(net, i)->numel * r->batch * net->esz);
       r->grad_fresh[i] = 0;
     }
 }
@@ -404,12 +409,19 @@ static void propagate(ZcNet *net, ZcRun *r, int from, int to) {
   }
   if (r->param_grads && r->moments) net->moments_done += r->nchunks;
   finish_backward(net, r, to);
+  if (r->param_grads && !r->ws->backend->klass->host_memory) zc_dev_end_backward(r);
+}
+
+static gboolean loss_eval(ZcRun *r, ZcLossKind kind, const void *target, gboolean seed_grad, double *loss,
+                          GError **error) {
+  if (r->ws->backend->klass->host_memory) return zc_loss_eval(r, kind, target, seed_grad, loss, error);
+  return zc_dev_loss(r, kind, target, seed_grad, loss, error);
 }
 
 gboolean zc_net_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target, double *loss,
                      GError **error) {
   if (!check_current(net, ws, error)) return FALSE;
-  return zc_loss_eval(ws->run, kind, target, FALSE, loss, error);
+  return loss_eval(ws->run, kind, target, FALSE, loss, error);
 }
 
 gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, const void *target, double *loss,
@@ -419,7 +431,7 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
   int out = zc_net_output(net);
   prepare_backward(net, r, -1, out, flags);
   r->grad_fresh[out] = 0;  /* the loss writes every element */
-  if (!zc_loss_eval(r, kind, target, TRUE, loss, error)) return FALSE;
+  if (!loss_eval(r, kind, target, TRUE, loss, error)) return FALSE;
   propagate(net, r, -1, out);
   return TRUE;
 }

@@ -25,6 +25,7 @@ void zc_workspace_free(ZcWorkspace *ws) {
   ws->backend->klass->release(ws->backend, ws->buf);
   zc_backend_free(ws->backend);
   g_free(ws->run);
+  g_free(ws->flags);
   g_free(ws);
 }
 

@@ -81,7 +81,7 @@ grep -q ": is a directory, not a pipeline file" "$T/err" || fail "directory mess
 # rounding and keep their scores apart in the cache (a cpu-ref score is never served for cpu)
 A='|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|'
 expect_status 2 "$ZCNAS" score --space nb201 --arch "$A" --proxy synflow --backend gpu --no-cache
-grep -q "backend 'gpu': unknown (this build has cpu, cpu-ref)" "$T/err" || fail "--backend gpu message"
+grep -q "backend 'gpu': unknown (this build has cpu, cpu-ref, cpu-staged" "$T/err" || fail "--backend gpu message"
 printf 'experiment = "correlate";\nbackend = "tpu";\n' > "$T/tpu.cfg"
 expect_status 2 "$ZCNAS" run "$T/tpu.cfg"
 grep -q "tpu.cfg:2: backend 'tpu': unknown" "$T/err" || fail "backend in a pipeline: message"
@@ -92,4 +92,14 @@ done
 tail -n 1 "$T/be-cpu.csv" | awk -F, '{ print $2, $3 }' > "$T/be1" && tail -n 1 "$T/be-cpu-ref.csv" | awk -F, '{ print $2, $3 }' > "$T/be2"
 paste "$T/be1" "$T/be2" | awk '{ for (i = 1; i <= 2; i++) { d = $i - $(i + 2); if (d < 0) d = -d; if (d > 1e-4 * ($(i + 2) < 0 ? -$(i + 2) : $(i + 2))) exit 1 } }' \
   || fail "cpu and cpu-ref disagree: $(cat "$T/be1") vs $(cat "$T/be2")"
+# every proxy through the device seam: cpu-staged keeps its arena apart from the host and
+# runs each op on staged copies, as a device backend without a kernel for it would; the
+# scores are those of cpu-ref to the last printed digit
+P=aznas,dss,epe_nas,fisher,flops,grad_norm,grasp,jacov,l2_norm,lswag,meco,nwot,params,plain,snip,swap,synflow,zen,zico
+for b in cpu-ref cpu-staged; do
+  "$ZCNAS" score --space nb201 --arch "$A" --proxy $P --backend $b --no-cache -q -b 16 \
+    -d "cifar10:$SRCDIR/share/data/cifar10_test2000.bin" > "$T/all-$b.csv" || fail "all proxies on $b"
+done
+[ "$(head -n 1 "$T/all-cpu-staged.csv" | tr ',' '\n' | wc -l)" -ge 20 ] || fail "all proxies: columns missing"
+cmp -s "$T/all-cpu-ref.csv" "$T/all-cpu-staged.csv" || fail "cpu-staged and cpu-ref disagree: $(cat "$T/all-cpu-staged.csv")"
 echo "cli.sh: all checks passed"

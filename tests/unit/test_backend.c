@@ -161,7 +161,9 @@ static void capture(ZcNet *net, const char *backend, int threads, int moments, g
     void *v = g_malloc(n * esz);
     gboolean ok = zc_net_read_value(net, ws, i, v, &err);
     assert_true(ok || !(retain & ZC_RETAIN_VALUES));
-    assert_true(ok == (zc_net_value(net, ws, i) != NULL));
+    /* a pointer only where the arena is host memory; never one the getter would refuse */
+    assert_true(ok || !zc_net_value(net, ws, i));
+    if (!strcmp(backend, "cpu-staged")) assert_null(zc_net_value(net, ws, i));
     g_clear_error(&err);
     add(c, dt, v, ok ? n : 0);
     g_free(v);
@@ -252,6 +254,14 @@ static gboolean identical(const Capture *a, const Capture *b) {
 static void test_every_op_every_backend(void **state) {
   for (guint b = 0; zc_backend_name_at(b); b++) {
     const char *be = zc_backend_name_at(b);
+    GError *why = NULL;
+    if (!zc_backend_check(be, &why)) {   /* cuda without a GPU: test_backend_cuda says so */
+      print_message("skipped: %s\n", why->message);
+      g_clear_error(&why);
+      continue;
+    }
+    /* the staged backend runs the reference kernels on copies: same bits */
+    gboolean exact = !strcmp(be, "cpu-staged");
     for (gsize k = 0; k < G_N_ELEMENTS(cases); k++)
       for (int d = 0; d < 2; d++)
         for (int moments = 0; moments <= 2; moments += 2) {
@@ -271,8 +281,8 @@ static void test_every_op_every_backend(void **state) {
                         "1 vs 3 threads %s\n",
                         cases[k].name, be, dt == ZC_F64 ? "f64" : "f32", moments, slim, e, tol, bits,
                         identical(&got, &got3) ? "identical" : "DIFFER");
-          assert_true(e <= tol);
-          assert_true(bits <= 0.002);
+          assert_true(e <= (exact ? 0 : tol));
+          assert_true(bits <= (exact ? 0 : 0.002));
           assert_true(identical(&got, &got3));
           capture_clear(&ref);
           capture_clear(&got);
