@@ -129,6 +129,9 @@ typedef struct {
   /* optional: open the device (NULL: nothing to open); fails with a message naming why */
   gboolean (*open)(ZcBackend *be, GError **error);
   void (*close)(ZcBackend *be);
+  /* optional: wait for queued work and report the first failure since the last call (the
+   * engine calls it at the end of every forward and backward) */
+  gboolean (*finish)(ZcBackend *be, GError **error);
   /* optional: sign bits of `node`'s first n samples (patterns.c), computed where the values are */
   void (*sign_bits)(ZcBackend *be, const ZcRun *run, const void *values, gsize units, int n_samples,
                     guint64 *host_out);

@@ -330,6 +330,16 @@ static gboolean check_current(const ZcNet *net, const ZcWorkspace *ws, GError **
 
 /* ---- forward ---- */
 
+/* A device backend's queued work done, and its first failure (out of memory, a library
+ * refusing a shape) reported; the CPU backends have nothing to wait for. */
+static gboolean backend_finish(ZcWorkspace *ws, GError **error) {
+  ZcBackend *be = ws->backend;
+  if (!be->klass->finish || be->klass->finish(be, error)) return TRUE;
+  ws->owner = 0;   /* nothing of this run may be read */
+  ws->have_forward = FALSE;
+  return FALSE;
+}
+
 gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batch, GError **error) {
   g_return_val_if_fail(net && ws && input, FALSE);
   ws->owner = 0;
@@ -342,6 +352,7 @@ gboolean zc_net_forward(ZcNet *net, ZcWorkspace *ws, const void *input, int batc
     if (n->alias < 0) zc_run_ops(r, n->op)->forward[net->dtype](r, n);
   }
   if (!ws->backend->klass->host_memory) zc_dev_end_forward(r);
+  if (!backend_finish(ws, error)) return FALSE;
   ws->owner = net->serial;
   ws->batch = batch;
   ws->have_forward = TRUE;
@@ -433,7 +444,7 @@ gboolean zc_net_backward_loss(ZcNet *net, ZcWorkspace *ws, ZcLossKind kind, cons
   r->grad_fresh[out] = 0;  /* the loss writes every element */
   if (!loss_eval(r, kind, target, TRUE, loss, error)) return FALSE;
   propagate(net, r, -1, out);
-  return TRUE;
+  return backend_finish(ws, error);
 }
 
 gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, guint flags, GError **error) {
@@ -453,7 +464,7 @@ gboolean zc_net_backward_seed(ZcNet *net, ZcWorkspace *ws, const void *seed, gui
     g_free(ones);
   }
   propagate(net, r, -1, out);
-  return TRUE;
+  return backend_finish(ws, error);
 }
 
 gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g_out, void *g_in, GError **error) {
@@ -469,6 +480,7 @@ gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g
   r->grad_fresh[to] = 0;
   r->need_grad[to] = 1;
   propagate(net, r, from, to);
+  if (!backend_finish(ws, error)) return FALSE;
   gsize bytes = zc_node(net, from)->numel * r->batch * net->esz;
   if (r->grad_fresh[from]) memset(g_in, 0, bytes);  /* nothing flowed back (shared buffer) */
   else ws->backend->klass->copy_out(ws->backend, g_in, zc_run_grad(r, from), bytes);
