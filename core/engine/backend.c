@@ -8,6 +8,9 @@
  *   cpu-staged  a device backend without a device: its arena is a separate host buffer that
  *            nothing but copy-in/out may read, and every op runs staged (device.c).  Same
  *            bits as cpu-ref; it proves the device seam on any machine.
+ *   cuda-emu the CUDA backend's own code (its C side and kernels) on the host, against an
+ *            emulation of the CUDA runtime, cuBLAS and cuDNN (cuda/emu/): what the harness
+ *            checks of the CUDA backend on a machine without a GPU.
  *   cuda     cuDNN, cuBLAS and zcnas's own kernels (cuda/; builds configured --with-cuda). */
 #include "config.h"
 #include <string.h>
@@ -30,16 +33,16 @@ static const ZcBackendClass backends[] = {
    .alloc = host_alloc, .release = host_release, .copy_out = host_copy, .copy_in = host_copy, .zero = host_zero},
 };
 
+static const ZcBackendClass *const device_backends[] = {
+  &zc_cuda_emu_backend_class,
 #ifdef ZC_HAVE_CUDA
-#define N_CLASSES (G_N_ELEMENTS(backends) + 1)
-#else
-#define N_CLASSES G_N_ELEMENTS(backends)
+  &zc_cuda_backend_class,
 #endif
+};
+#define N_CLASSES (G_N_ELEMENTS(backends) + G_N_ELEMENTS(device_backends))
 static const ZcBackendClass *class_at(guint i) {
-#ifdef ZC_HAVE_CUDA
-  if (i == G_N_ELEMENTS(backends)) return &zc_cuda_backend_class;
-#endif
-  return i < G_N_ELEMENTS(backends) ? &backends[i] : NULL;
+  if (i < G_N_ELEMENTS(backends)) return &backends[i];
+  return i < N_CLASSES ? device_backends[i - G_N_ELEMENTS(backends)] : NULL;
 }
 
 const char *zc_backend_default(void) { return backends[0].name; }

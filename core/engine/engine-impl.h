@@ -174,8 +174,10 @@ void zc_dev_setup_staged(ZcOpClass *ops);
 /* The loss on a device arena: the output staged to the host, its gradient copied back. */
 gboolean zc_dev_loss(ZcRun *run, ZcLossKind kind, const void *target, gboolean seed_grad, double *loss,
                      GError **error);
-/* The CUDA backend's class (cuda/backend-cuda.c; only in builds configured --with-cuda). */
+/* The CUDA backend's class (cuda/backend-cuda.c; only in builds configured --with-cuda), and
+ * the same code against the host emulation of cuda/emu/ (every build). */
 extern const ZcBackendClass zc_cuda_backend_class;
+extern const ZcBackendClass zc_cuda_emu_backend_class;
 
 struct ZcNet {
   ZcDType dtype;

@@ -102,4 +102,15 @@ for b in cpu-ref cpu-staged; do
 done
 [ "$(head -n 1 "$T/all-cpu-staged.csv" | tr ',' '\n' | wc -l)" -ge 20 ] || fail "all proxies: columns missing"
 cmp -s "$T/all-cpu-ref.csv" "$T/all-cpu-staged.csv" || fail "cpu-staged and cpu-ref disagree: $(cat "$T/all-cpu-staged.csv")"
+# the CUDA backend's own code on the host (cuda-emu: its C side, kernels, cuBLAS and cuDNN
+# calls against an emulation): the proxies agree with cpu-ref to float rounding (summation
+# orders differ), every column within 1e-3 relative
+P=lswag,synflow,grad_norm,snip,nwot,jacov,zen
+for b in cpu-ref cuda-emu; do
+  "$ZCNAS" score --space nb201 --arch "$A" --proxy $P --backend $b --no-cache -q -b 8 \
+    -d "cifar10:$SRCDIR/share/data/cifar10_test2000.bin" > "$T/emu-$b.csv" || fail "proxies on $b"
+done
+paste -d, "$T/emu-cpu-ref.csv" "$T/emu-cuda-emu.csv" | awk -F, 'NR == 2 { n = NF / 2; for (i = 2; i <= n; i++) {
+    d = $i - $(n + i); if (d < 0) d = -d; m = $i < 0 ? -$i : $i; if (d > 1e-3 * m) { print i; exit 1 } } }' \
+  || fail "cuda-emu and cpu-ref disagree: $(cat "$T/emu-cpu-ref.csv" "$T/emu-cuda-emu.csv")"
 echo "cli.sh: all checks passed"

@@ -4,7 +4,11 @@
  * Each workspace opens its own stream, cuBLAS and cuDNN handles, so `--jobs N` runs N
  * streams side by side; with several devices, workspaces take them in turn.  Kernels are
  * queued without waiting; the host waits only where it reads (copy_out) or hands over
- * memory it may reuse at once (copy_in). */
+ * memory it may reuse at once (copy_in).
+ *
+ * Compiled twice: for the GPU (backend "cuda", --with-cuda) and, with ZC_CUDA_EMU, against
+ * the host emulation of emu/ (backend "cuda-emu", every build), which runs this code and
+ * the kernels on the CPU so that the harness checks them on machines without a GPU. */
 #include "config.h"
 #include "cuda-backend.h"
 
@@ -160,8 +164,15 @@ static gboolean finish(ZcBackend *be, GError **error) {
   return FALSE;
 }
 
+#ifdef ZC_CUDA_EMU
+#define NAME "cuda-emu"
+#define CACHE_ID "cuda-emu-1"
+#else
+#define NAME "cuda"
+#define CACHE_ID "cuda-1"
+#endif
 const ZcBackendClass zc_cuda_backend_class = {
-  .name = "cuda", .cache_id = "cuda-1", .host_memory = FALSE, .setup = zc_cuda_setup_ops,
+  .name = NAME, .cache_id = CACHE_ID, .host_memory = FALSE, .setup = zc_cuda_setup_ops,
   .alloc = dev_alloc, .release = dev_release, .copy_out = dev_copy_out, .copy_in = dev_copy_in, .zero = dev_zero,
   .probe = probe, .open = open_cuda, .close = close_cuda, .sign_bits = dev_sign_bits, .finish = finish,
 };

@@ -6,9 +6,13 @@
 #ifndef ZC_CUDA_BACKEND_H
 #define ZC_CUDA_BACKEND_H
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#ifdef ZC_CUDA_EMU
+#include "emu/cuda-emu.h"   /* the same code on the host: the backend cuda-emu */
+#else
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
 #include <cudnn.h>
+#endif
 #include "../engine-impl.h"
 #include "cuda-impl.h"
 

@@ -6,7 +6,11 @@
 #define ZC_CUDA_IMPL_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef ZC_CUDA_EMU
+#include "emu/cuda-emu.h"   /* the host emulation: cuda-emu */
+#else
 #include <cuda_runtime_api.h>
+#endif
 #ifdef __cplusplus
 extern "C" {
 #endif

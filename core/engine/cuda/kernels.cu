@@ -355,6 +355,10 @@ __global__ void sign_bits(const real *v, uint64_t *out, size_t U, int ns) {
 
 }  // namespace
 
+/* kernel<<<grid, kThreads, 0, stream>>>(args); kernels-emu.cc runs it on the host instead */
+#ifndef ZC_LAUNCH
+#define ZC_LAUNCH(kernel, grid, stream, ...) kernel<<<(grid), kThreads, 0, (stream)>>>(__VA_ARGS__)
+#endif
 #define R(p) (const real *) (p)
 #define W(p) (real *) (p)
 /* one instantiation per type, the arguments cast in each */
@@ -367,90 +371,90 @@ __global__ void sign_bits(const real *v, uint64_t *out, size_t U, int ns) {
 extern "C" {
 
 void zc_cu_act_fwd(cudaStream_t st, int f64, int kind, const void *x, void *y, size_t n, double slope) {
-  BOTH(f64, (act_fwd<real><<<blocks_for(n), kThreads, 0, st>>>(kind, R(x), W(y), n, (real) slope)));
+  BOTH(f64, (ZC_LAUNCH(act_fwd<real>, blocks_for(n), st, kind, R(x), W(y), n, (real) slope)));
 }
 void zc_cu_act_bwd(cudaStream_t st, int f64, int kind, const void *x, const void *y, const void *dy, void *dx,
                    size_t n, double slope, int assign) {
-  BOTH(f64, (act_bwd<real><<<blocks_for(n), kThreads, 0, st>>>(kind, R(x), R(y), R(dy), W(dx), n, (real) slope, assign)));
+  BOTH(f64, (ZC_LAUNCH(act_bwd<real>, blocks_for(n), st, kind, R(x), R(y), R(dy), W(dx), n, (real) slope, assign)));
 }
 void zc_cu_accumulate(cudaStream_t st, int f64, void *dst, const void *src, size_t n, int assign) {
-  BOTH(f64, (accumulate<real><<<blocks_for(n), kThreads, 0, st>>>(W(dst), R(src), n, assign)));
+  BOTH(f64, (ZC_LAUNCH(accumulate<real>, blocks_for(n), st, W(dst), R(src), n, assign)));
 }
 void zc_cu_bn_fwd(cudaStream_t st, int f64, const void *x, void *y, void *aux, const void *gamma, const void *beta,
                   double *run_mean, double *run_var, int B, int C, size_t hw, int groups, int mode, int update,
                   double eps, double momentum) {
-  BOTH(f64, (bn_fwd<real><<<C, kThreads, 0, st>>>(R(x), W(y), W(aux), R(gamma), R(beta), run_mean, run_var, B, C, hw,
+  BOTH(f64, (ZC_LAUNCH(bn_fwd<real>, C, st, R(x), W(y), W(aux), R(gamma), R(beta), run_mean, run_var, B, C, hw,
                                                    groups, mode, update, eps, momentum)));
 }
 void zc_cu_bn_bwd(cudaStream_t st, int f64, const void *x, const void *dy, void *dx, const void *aux,
                   const void *gamma, void *dgamma, void *dbeta, int B, int C, size_t hw, int groups, int mode,
                   int assign) {
-  BOTH(f64, (bn_bwd<real><<<C, kThreads, 0, st>>>(R(x), R(dy), W(dx), R(aux), R(gamma), W(dgamma), W(dbeta), B, C, hw,
+  BOTH(f64, (ZC_LAUNCH(bn_bwd<real>, C, st, R(x), R(dy), W(dx), R(aux), R(gamma), W(dgamma), W(dbeta), B, C, hw,
                                                    groups, mode, assign)));
 }
 void zc_cu_ln_fwd(cudaStream_t st, int f64, const void *x, void *y, void *aux, const void *gamma, const void *beta,
                   size_t rows, int C, double eps) {
-  BOTH(f64, (ln_fwd<real><<<blocks_for(rows), kThreads, 0, st>>>(R(x), W(y), W(aux), R(gamma), R(beta), rows, C, eps)));
+  BOTH(f64, (ZC_LAUNCH(ln_fwd<real>, blocks_for(rows), st, R(x), W(y), W(aux), R(gamma), R(beta), rows, C, eps)));
 }
 void zc_cu_ln_bwd(cudaStream_t st, int f64, const void *x, const void *dy, void *dx, const void *aux,
                   const void *gamma, void *dgamma, void *dbeta, size_t rows, int C) {
-  if (dx) BOTH(f64, (ln_bwd_x<real><<<blocks_for(rows), kThreads, 0, st>>>(R(x), R(dy), W(dx), R(aux), R(gamma), rows, C)));
+  if (dx) BOTH(f64, (ZC_LAUNCH(ln_bwd_x<real>, blocks_for(rows), st, R(x), R(dy), W(dx), R(aux), R(gamma), rows, C)));
   if (dgamma)
-    BOTH(f64, (ln_bwd_params<real><<<blocks_for(C), kThreads, 0, st>>>(R(x), R(dy), R(aux), W(dgamma), W(dbeta), rows, C)));
+    BOTH(f64, (ZC_LAUNCH(ln_bwd_params<real>, blocks_for(C), st, R(x), R(dy), R(aux), W(dgamma), W(dbeta), rows, C)));
 }
 void zc_cu_softmax_fwd(cudaStream_t st, int f64, const void *x, void *y, size_t rows, int C) {
-  BOTH(f64, (softmax_fwd<real><<<blocks_for(rows), kThreads, 0, st>>>(R(x), W(y), rows, C)));
+  BOTH(f64, (ZC_LAUNCH(softmax_fwd<real>, blocks_for(rows), st, R(x), W(y), rows, C)));
 }
 void zc_cu_softmax_bwd(cudaStream_t st, int f64, const void *y, const void *dy, void *dx, size_t rows, int C) {
-  BOTH(f64, (softmax_bwd<real><<<blocks_for(rows), kThreads, 0, st>>>(R(y), R(dy), W(dx), rows, C)));
+  BOTH(f64, (ZC_LAUNCH(softmax_bwd<real>, blocks_for(rows), st, R(y), R(dy), W(dx), rows, C)));
 }
 void zc_cu_attn_softmax_bwd(cudaStream_t st, int f64, const void *P, void *dP, size_t rows, int T) {
-  BOTH(f64, (attn_softmax_bwd<real><<<blocks_for(rows), kThreads, 0, st>>>(R(P), W(dP), rows, T)));
+  BOTH(f64, (ZC_LAUNCH(attn_softmax_bwd<real>, blocks_for(rows), st, R(P), W(dP), rows, T)));
 }
 void zc_cu_avgpool_fwd(cudaStream_t st, int f64, const void *x, void *y, size_t planes, int H, int W, int Ho, int Wo,
                        int k, int stride, int pad, int cip) {
-  BOTH(f64, (avgpool_fwd<real><<<blocks_for(planes * Ho * Wo), kThreads, 0, st>>>(R(x), W(y), planes, H, W, Ho, Wo, k,
+  BOTH(f64, (ZC_LAUNCH(avgpool_fwd<real>, blocks_for(planes * Ho * Wo), st, R(x), W(y), planes, H, W, Ho, Wo, k,
                                                                                   stride, pad, cip)));
 }
 void zc_cu_avgpool_bwd(cudaStream_t st, int f64, const void *dy, void *dx, size_t planes, int H, int W, int Ho,
                        int Wo, int k, int stride, int pad, int cip) {
-  BOTH(f64, (avgpool_bwd<real><<<blocks_for(planes * H * W), kThreads, 0, st>>>(R(dy), W(dx), planes, H, W, Ho, Wo, k,
+  BOTH(f64, (ZC_LAUNCH(avgpool_bwd<real>, blocks_for(planes * H * W), st, R(dy), W(dx), planes, H, W, Ho, Wo, k,
                                                                                 stride, pad, cip)));
 }
 void zc_cu_maxpool_fwd(cudaStream_t st, int f64, const void *x, void *y, size_t planes, int H, int W, int Ho, int Wo,
                        int k, int stride, int pad) {
-  BOTH(f64, (maxpool_fwd<real><<<blocks_for(planes * Ho * Wo), kThreads, 0, st>>>(R(x), W(y), planes, H, W, Ho, Wo, k,
+  BOTH(f64, (ZC_LAUNCH(maxpool_fwd<real>, blocks_for(planes * Ho * Wo), st, R(x), W(y), planes, H, W, Ho, Wo, k,
                                                                                   stride, pad)));
 }
 void zc_cu_maxpool_bwd(cudaStream_t st, int f64, const void *x, const void *dy, void *dx, size_t planes, int H,
                        int W, int Ho, int Wo, int k, int stride, int pad) {
-  BOTH(f64, (maxpool_bwd<real><<<blocks_for(planes * H * W), kThreads, 0, st>>>(R(x), R(dy), W(dx), planes, H, W, Ho,
+  BOTH(f64, (ZC_LAUNCH(maxpool_bwd<real>, blocks_for(planes * H * W), st, R(x), R(dy), W(dx), planes, H, W, Ho,
                                                                                 Wo, k, stride, pad)));
 }
 void zc_cu_gap_fwd(cudaStream_t st, int f64, const void *x, void *y, size_t planes, size_t hw) {
-  BOTH(f64, (gap_fwd<real><<<blocks_for(planes), kThreads, 0, st>>>(R(x), W(y), planes, hw)));
+  BOTH(f64, (ZC_LAUNCH(gap_fwd<real>, blocks_for(planes), st, R(x), W(y), planes, hw)));
 }
 void zc_cu_gap_bwd(cudaStream_t st, int f64, const void *dy, void *dx, size_t planes, size_t hw) {
-  BOTH(f64, (gap_bwd<real><<<blocks_for(planes * hw), kThreads, 0, st>>>(R(dy), W(dx), planes, hw)));
+  BOTH(f64, (ZC_LAUNCH(gap_bwd<real>, blocks_for(planes * hw), st, R(dy), W(dx), planes, hw)));
 }
 void zc_cu_bias_rows(cudaStream_t st, int f64, void *y, const void *b, size_t rows, int cols) {
-  BOTH(f64, (bias_rows<real><<<blocks_for(rows * cols), kThreads, 0, st>>>(W(y), R(b), rows, cols)));
+  BOTH(f64, (ZC_LAUNCH(bias_rows<real>, blocks_for(rows * cols), st, W(y), R(b), rows, cols)));
 }
 void zc_cu_bias_rows_grad(cudaStream_t st, int f64, const void *dy, void *db, size_t rows, int cols) {
-  BOTH(f64, (bias_rows_grad<real><<<blocks_for(cols), kThreads, 0, st>>>(R(dy), W(db), rows, cols)));
+  BOTH(f64, (ZC_LAUNCH(bias_rows_grad<real>, blocks_for(cols), st, R(dy), W(db), rows, cols)));
 }
 void zc_cu_bias_chan(cudaStream_t st, int f64, void *y, const void *b, int B, int C, size_t hw) {
-  BOTH(f64, (bias_chan<real><<<blocks_for((size_t) B * C * hw), kThreads, 0, st>>>(W(y), R(b), B, C, hw)));
+  BOTH(f64, (ZC_LAUNCH(bias_chan<real>, blocks_for((size_t) B * C * hw), st, W(y), R(b), B, C, hw)));
 }
 void zc_cu_bias_chan_grad(cudaStream_t st, int f64, const void *dy, void *db, int B, int C, size_t hw) {
-  BOTH(f64, (bias_chan_grad<real><<<C, kThreads, 0, st>>>(R(dy), W(db), B, C, hw)));
+  BOTH(f64, (ZC_LAUNCH(bias_chan_grad<real>, C, st, R(dy), W(db), B, C, hw)));
 }
 void zc_cu_reduce_partials(cudaStream_t st, int f64, const void *partials, void *grad, size_t n, int nchunks,
                            double *m1, double *mabs, double *m2) {
-  BOTH(f64, (reduce_partials<real><<<blocks_for(n), kThreads, 0, st>>>(R(partials), W(grad), n, nchunks, m1, mabs, m2)));
+  BOTH(f64, (ZC_LAUNCH(reduce_partials<real>, blocks_for(n), st, R(partials), W(grad), n, nchunks, m1, mabs, m2)));
 }
 void zc_cu_sign_bits(cudaStream_t st, int f64, const void *values, uint64_t *out, size_t U, int n_samples) {
-  BOTH(f64, (sign_bits<real><<<blocks_for(U), kThreads, 0, st>>>(R(values), out, U, n_samples)));
+  BOTH(f64, (ZC_LAUNCH(sign_bits<real>, blocks_for(U), st, R(values), out, U, n_samples)));
 }
 
 }  // extern "C"
