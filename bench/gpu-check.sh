@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/gpu-check.sh: the one command for a machine with an NVIDIA GPU.
 #
-#   sh bench/gpu-check.sh [--jobs J] [--quick]
+#   sh bench/gpu-check.sh [--jobs J] [--quick | --sizes "A B C D E"] [--backend B]
 #
 # 1. builds zcnas with the CUDA backend (./configure --with-cuda) in _build-cuda, or uses
 #    this tree when it is already configured that way;
@@ -17,21 +17,26 @@
 #      - 100 AutoFormer-Small networks at 224x224 with L-SWAG;
 #      - every proxy on 200 NB201 cells on cuda and on cpu: Spearman between the backends;
 # and prints one table (Markdown), also written to gpu-check.md.  --quick: 100/100/1000/10/50
-# networks instead, for a first look.  Each stage has its own time limit, so the table
-# always comes out; a stage that failed or ran out of time says so in its row.
+# networks instead, for a first look; --sizes sets the five counts.  --backend runs the
+# same table on another backend (the harness row is then left out): `--backend cpu --sizes
+# "8 4 8 1 8"` checks this script on a machine without a GPU.  Each stage has its own time
+# limit, so the table always comes out; a stage that failed or ran out of time says so.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=4
-quick=0
+sizes="1000 1000 15625 100 200"
+be=cuda
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) jobs=$2; shift 2 ;;
-    --quick) quick=1; shift ;;
-    *) echo "usage: sh bench/gpu-check.sh [--jobs J] [--quick]" >&2; exit 2 ;;
+    --quick) sizes="100 100 1000 10 50"; shift ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --backend) be=$2; shift 2 ;;
+    *) echo "usage: sh bench/gpu-check.sh [--jobs J] [--quick | --sizes \"A B C D E\"] [--backend B]" >&2; exit 2 ;;
   esac
 done
-if [ $quick = 1 ]; then n_lswag=100; n_nbsz=100; n_all=1000; n_vit=10; n_cmp=50
-else n_lswag=1000; n_nbsz=1000; n_all=15625; n_vit=100; n_cmp=200; fi
+set -- $sizes
+n_lswag=$1; n_nbsz=$2; n_all=$3; n_vit=$4; n_cmp=$5
 
 say() { printf '== %s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -63,6 +68,7 @@ trap 'rm -rf "$tmp"' EXIT
 rows=$tmp/rows
 
 # ---- 2. harness ----
+if [ "$be" = cuda ]; then
 say "cross-backend harness"
 t0=$(now)
 timeout 300 "$build/tests/unit/test_backend_cuda" > "$tmp/harness.log" 2>&1
@@ -76,6 +82,7 @@ case $rc in
 esac
 echo "| cross-backend harness (every op and hook, f32/f64, moments) | $h | $(secs "$t0" "$t1") s |" >> "$rows"
 [ $rc = 77 ] && { cat "$tmp/harness.log" >&2; echo "bench/gpu-check.sh: no GPU visible" >&2; exit 1; }
+fi
 
 # ---- 3. throughput ----
 # score ARCH-FILE PROXIES BACKEND JOBS OUT LIMIT [extra...]: prints seconds, or why not
@@ -94,19 +101,19 @@ rate() {   # seconds n -> "x networks/s (y ms per network)"
 
 say "NB201 L-SWAG, $n_lswag cells"
 "$zcnas" arch --space nb201 --sample "$n_lswag" --seed 0 > "$tmp/a1.csv"
-s=$(score "$tmp/a1.csv" lswag cuda "$jobs" "$tmp/s1.csv" 300 --space nb201 --data "cifar10:$data")
-echo "| NB201, L-SWAG, $n_lswag cells, batch 64 | $(rate "$s" "$n_lswag") | $s s |" >> "$rows"
+s=$(score "$tmp/a1.csv" lswag "$be" "$jobs" "$tmp/s1.csv" 300 --space nb201 --data "cifar10:$data")
+echo "| NB201, L-SWAG, $n_lswag cells, batch 64, backend $be | $(rate "$s" "$n_lswag") | $s s |" >> "$rows"
 
 say "NB201, 13 NBSZ proxies, $n_nbsz cells"
 nbsz=epe_nas,fisher,flops,grad_norm,grasp,jacov,l2_norm,nwot,params,plain,snip,synflow,zen
 "$zcnas" arch --space nb201 --sample "$n_nbsz" --seed 1 > "$tmp/a2.csv"
-s=$(score "$tmp/a2.csv" "$nbsz" cuda "$jobs" "$tmp/s2.csv" 600 --space nb201 --data "cifar10:$data")
+s=$(score "$tmp/a2.csv" "$nbsz" "$be" "$jobs" "$tmp/s2.csv" 600 --space nb201 --data "cifar10:$data")
 echo "| NB201, the 13 NBSZ proxies in one scorer, $n_nbsz cells | $(rate "$s" "$n_nbsz") | $s s |" >> "$rows"
 
 say "NB201, L-SWAG, $n_all cells"
 if [ "$n_all" = 15625 ]; then "$zcnas" arch --space nb201 --all > "$tmp/a3.csv"
 else "$zcnas" arch --space nb201 --sample "$n_all" --seed 2 > "$tmp/a3.csv"; fi
-s=$(score "$tmp/a3.csv" lswag cuda "$jobs" "$tmp/s3.csv" 900 --space nb201 --data "cifar10:$data")
+s=$(score "$tmp/a3.csv" lswag "$be" "$jobs" "$tmp/s3.csv" 900 --space nb201 --data "cifar10:$data")
 # Spearman against the shipped CPU scores of the same cells
 rho=$(awk -F, 'FNR == 1 { next } NR == FNR { cpu[$1] = $2; next } ($1 in cpu) { print cpu[$1] "," $NF }' \
   "$top/share/data/nb201_all_lswag_cifar10.csv" "$tmp/s3.csv" 2> /dev/null | sh "$top/bench/spearman.sh" 2> /dev/null)
@@ -114,13 +121,13 @@ echo "| NB201, L-SWAG, $n_all cells (goal: all 15,625 in < 120 s) | $(rate "$s" 
 
 say "AutoFormer-Small 224x224, L-SWAG, $n_vit networks"
 "$zcnas" arch --space autoformer --sample "$n_vit" --seed 0 > "$tmp/a4.csv"
-s=$(score "$tmp/a4.csv" lswag cuda "$jobs" "$tmp/s4.csv" 300 --space autoformer --data "cifar10(size=224):$data")
+s=$(score "$tmp/a4.csv" lswag "$be" "$jobs" "$tmp/s4.csv" 300 --space autoformer --data "cifar10(size=224):$data")
 echo "| AutoFormer-Small 224x224, L-SWAG, $n_vit networks | $(rate "$s" "$n_vit") | $s s |" >> "$rows"
 
-say "every proxy, $n_cmp NB201 cells, cuda against cpu"
+say "every proxy, $n_cmp NB201 cells, $be against cpu"
 all=aznas,epe_nas,fisher,flops,grad_norm,grasp,jacov,l2_norm,lswag,meco,nwot,params,plain,snip,swap,synflow,zen,zico
 "$zcnas" arch --space nb201 --sample "$n_cmp" --seed 3 > "$tmp/a5.csv"
-sg=$(score "$tmp/a5.csv" "$all" cuda "$jobs" "$tmp/g.csv" 300 --space nb201 --data "cifar10:$data")
+sg=$(score "$tmp/a5.csv" "$all" "$be" "$jobs" "$tmp/g.csv" 300 --space nb201 --data "cifar10:$data")
 sc=$(score "$tmp/a5.csv" "$all" cpu "$(nproc)" "$tmp/c.csv" 600 --space nb201 --data "cifar10:$data")
 worst=1; detail=""
 ncol=$(head -n 1 "$tmp/c.csv" | awk -F, '{ print NF }')
@@ -130,7 +137,7 @@ for k in $(seq 2 "$ncol"); do
   detail="$detail $name $r;"
   worst=$(awk -v a="$worst" -v b="$r" 'BEGIN { print (b == b + 0 && b < a) ? b : a }')
 done
-echo "| every proxy on $n_cmp NB201 cells, Spearman cuda vs cpu (goal >= 0.999) | lowest $worst | cuda $sg s, cpu $sc s |" >> "$rows"
+echo "| every proxy on $n_cmp NB201 cells, Spearman $be vs cpu (goal >= 0.999) | lowest $worst | $be $sg s, cpu $sc s |" >> "$rows"
 echo "$detail" | tr ';' '\n' | sed 's/^ */    /' >&2
 
 {
@@ -138,6 +145,7 @@ echo "$detail" | tr ';' '\n' | sed 's/^ */    /' >&2
   echo "|---|---|---|"
   cat "$rows"
   echo
-  echo "$(nvidia-smi -L 2>/dev/null | head -n 1); --jobs $jobs; $(date -u +%Y-%m-%d)"
-  echo "per-proxy Spearman (cuda vs cpu):$detail"
+  gpu=$(nvidia-smi -L 2>/dev/null | head -n 1)
+  echo "${gpu:-no GPU listed by nvidia-smi}; backend $be, --jobs $jobs; $(date -u +%Y-%m-%d)"
+  echo "per-proxy Spearman ($be vs cpu):$detail"
 } | tee gpu-check.md
