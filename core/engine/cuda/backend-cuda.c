@@ -46,6 +46,7 @@ static void close_cuda(ZcBackend *be) {
   if (cu->blas) cublasDestroy(cu->blas);
   if (cu->stream) cudaStreamDestroy(cu->stream);
   g_clear_error(&cu->error);
+  if (cu->algos) g_hash_table_destroy(cu->algos);
   g_free(cu);
   be->priv = NULL;
 }
@@ -58,6 +59,7 @@ static gboolean open_cuda(ZcBackend *be, GError **error) {
   ZcCuda *cu = g_new0(ZcCuda, 1);
   be->priv = cu;
   cu->device = g_atomic_int_add(&next_device, 1) % n;
+  cu->algos = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   gboolean ok = ZC_CUDA_OK(cu, cudaSetDevice(cu->device)) &&
                 ZC_CUDA_OK(cu, cudaStreamCreateWithFlags(&cu->stream, cudaStreamNonBlocking)) &&
                 ZC_CUBLAS_OK(cu, cublasCreate(&cu->blas)) && ZC_CUBLAS_OK(cu, cublasSetStream(cu->blas, cu->stream)) &&

@@ -28,6 +28,7 @@ typedef struct {
   size_t work_cap;
   uint64_t *bits;               /* sign bits on the device */
   size_t bits_cap;
+  GHashTable *algos;            /* cuDNN algorithm and workspace size per convolution shape */
   void **ptrs;                  /* pointer arrays of batched products (attention), on the device */
   size_t ptrs_cap;
   GError *error;                /* the first failure since the last zc_cuda_finish */

@@ -355,23 +355,42 @@ static gboolean describe(ZcRun *r, const ZcConvAttr *a, int batch) {
          ZC_CUDNN_OK(cu, cudnnSetConvolutionMathType(cu->conv, CUDNN_FMA_MATH));
 }
 
-/* The heuristics' first deterministic algorithm whose workspace can be had. */
+/* The heuristics' first deterministic algorithm whose workspace can be had, asked once per
+ * shape: the choice is kept per workspace (a search space repeats a few shapes). */
+typedef struct { int algo; size_t bytes; } AlgoChoice;
+static char *algo_key(const ZcRun *r, const char *kind, const ZcConvAttr *a, int batch) {
+  const ZcConvSpec *s = &a->s;
+  return g_strdup_printf("%s %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", kind, F64(r), batch, a->in_c, a->in_h,
+                         a->in_w, s->out_channels, a->out_h, a->out_w, s->kh, s->kw, s->stride_h, s->stride_w, s->pad_h,
+                         s->pad_w, s->dil_h, s->dil_w, s->groups);
+}
 #define PICK(kind, AlgoT, PerfT, COUNT, getter, wsize, ...)                                              \
-  static gboolean pick_##kind(ZcRun *r, AlgoT *algo, void **work, size_t *work_bytes) {                 \
+  static gboolean pick_##kind(ZcRun *r, const ZcConvAttr *a, int batch, AlgoT *algo, void **work,        \
+                              size_t *work_bytes) {                                                      \
     ZcCuda *cu = zc_cuda(r);                                                                            \
-    PerfT perf[COUNT];                                                                                  \
-    int got = 0;                                                                                        \
-    if (!ZC_CUDNN_OK(cu, getter(cu->dnn, __VA_ARGS__, COUNT, &got, perf))) return FALSE;                \
-    for (int i = 0; i < got; i++) {                                                                     \
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].determinism != CUDNN_DETERMINISTIC) continue; \
-      size_t need = 0;                                                                                  \
-      if (wsize(cu->dnn, __VA_ARGS__, perf[i].algo, &need) != CUDNN_STATUS_SUCCESS) continue;           \
-      void *w = zc_cuda_workspace(cu, need);                                                            \
-      if (need && !w) return FALSE;                                                                     \
-      *algo = perf[i].algo; *work = w; *work_bytes = need;                                              \
-      return TRUE;                                                                                      \
+    char *key = algo_key(r, #kind, a, batch);                                                           \
+    AlgoChoice *c = g_hash_table_lookup(cu->algos, key);                                                \
+    if (!c) {                                                                                           \
+      PerfT perf[COUNT];                                                                                \
+      int got = 0;                                                                                      \
+      if (!ZC_CUDNN_OK(cu, getter(cu->dnn, __VA_ARGS__, COUNT, &got, perf))) { g_free(key); return FALSE; } \
+      for (int i = 0; i < got && !c; i++) {                                                             \
+        size_t need = 0;                                                                                \
+        if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].determinism != CUDNN_DETERMINISTIC ||     \
+            wsize(cu->dnn, __VA_ARGS__, perf[i].algo, &need) != CUDNN_STATUS_SUCCESS)                   \
+          continue;                                                                                     \
+        c = g_new(AlgoChoice, 1);                                                                       \
+        *c = (AlgoChoice){(int) perf[i].algo, need};                                                    \
+      }                                                                                                 \
+      if (!c) { g_free(key); return zc_cuda_fail(cu, #getter, "no deterministic algorithm for this shape"); } \
+      g_hash_table_insert(cu->algos, key, c);                                                           \
+    } else {                                                                                            \
+      g_free(key);                                                                                      \
     }                                                                                                   \
-    return zc_cuda_fail(cu, #getter, "no deterministic algorithm for this shape");                      \
+    void *w = zc_cuda_workspace(cu, c->bytes);                                                          \
+    if (c->bytes && !w) return FALSE;                                                                   \
+    *algo = (AlgoT) c->algo; *work = w; *work_bytes = c->bytes;                                         \
+    return TRUE;                                                                                        \
   }
 PICK(fwd, cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
      cudnnGetConvolutionForwardAlgorithm_v7, cudnnGetConvolutionForwardWorkspaceSize, cu->tx, cu->tw, cu->conv, cu->ty)
@@ -396,7 +415,7 @@ static void conv_apply(ZcRun *r, const ZcConvAttr *a, int batch, const void *u, 
   void *work = NULL;
   size_t bytes = 0;
   Scale one, b;
-  if (!describe(r, a, batch) || !pick_fwd(r, &algo, &work, &bytes)) return;
+  if (!describe(r, a, batch) || !pick_fwd(r, a, batch, &algo, &work, &bytes)) return;
   ZC_CUDNN_OK(cu, cudnnConvolutionForward(cu->dnn, scale(r, &one, 1), cu->tx, u, cu->tw, w, cu->conv, algo, work, bytes,
                                           scale(r, &b, beta), cu->ty, v));
 }
@@ -407,7 +426,7 @@ static void conv_adjoint(ZcRun *r, const ZcConvAttr *a, int batch, const void *v
   void *work = NULL;
   size_t bytes = 0;
   Scale one, b;
-  if (!describe(r, a, batch) || !pick_bwd_data(r, &algo, &work, &bytes)) return;
+  if (!describe(r, a, batch) || !pick_bwd_data(r, a, batch, &algo, &work, &bytes)) return;
   ZC_CUDNN_OK(cu, cudnnConvolutionBackwardData(cu->dnn, scale(r, &one, 1), cu->tw, w, cu->ty, v, cu->conv, algo, work,
                                                bytes, scale(r, &b, beta), cu->tx, u));
 }
@@ -418,7 +437,7 @@ static void conv_filter(ZcRun *r, const ZcConvAttr *a, int batch, const void *u,
   void *work = NULL;
   size_t bytes = 0;
   Scale one, b;
-  if (!describe(r, a, batch) || !pick_bwd_filter(r, &algo, &work, &bytes)) return;
+  if (!describe(r, a, batch) || !pick_bwd_filter(r, a, batch, &algo, &work, &bytes)) return;
   ZC_CUDNN_OK(cu, cudnnConvolutionBackwardFilter(cu->dnn, scale(r, &one, 1), cu->tx, u, cu->ty, dv, cu->conv, algo, work,
                                                  bytes, scale(r, &b, beta), cu->tw, dw));
 }
