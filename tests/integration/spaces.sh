@@ -1,5 +1,5 @@
 #!/bin/sh
-# Integration: the space plugins (nb201, autoformer) through `zcnas arch`.
+# Integration: the space plugins (nb201, autoformer, darts) through `zcnas arch`.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -93,4 +93,41 @@ set +e
 rc=$?
 set -e
 [ "$rc" -ne 0 ] && grep -q "does not support architecture indices" "$T/err" || fail "--index on autoformer"
+# ---- darts ----------------------------------------------------------------------------
+# NAS-Bench-Suite-Zero's NB301 table (share/data/nb301_nbsz_zc_sample725.csv): fields
+# "compact","genotype",acc,epe_nas,fisher,flops,...,params (6th and 12th columns)
+NB301="$SRCDIR/share/data/nb301_nbsz_zc_sample725.csv"
+awk -F'"' 'NR > 1 && (NR - 2) % 36 == 0 { split($5, f, ","); printf "%s\t%s\t%s\t%s\n", $2, $4, f[11], f[5] }' "$NB301" > "$T/nb301.tsv"
+[ "$(wc -l < "$T/nb301.tsv")" -eq 21 ] || fail "nb301 rows picked"
+while IFS="$(printf '\t')" read -r compact genotype params flops; do
+  "$ZCNAS" arch --space darts --arch "$compact" | tail -n 1 > "$T/d1.txt"
+  "$ZCNAS" arch --space darts --arch "$genotype" | tail -n 1 > "$T/d2.txt"
+  cmp -s "$T/d1.txt" "$T/d2.txt" || fail "darts: Genotype form of $compact prints another row"
+  awk -F'"' -v a="$compact" -v p="$params" -v f="$flops" \
+    '{ split($3, x, ","); if ($2 != a || x[2] - p > 5e-7 || p - x[2] > 5e-7 || x[3] - f > 5e-7 || f - x[3] > 5e-7) exit 1 }' \
+    "$T/d1.txt" || fail "darts row $compact: $(cat "$T/d1.txt"), table params $params flops $flops"
+done < "$T/nb301.tsv"
+D1='0,0 1,5 1,1 0,1 1,3 0,3 1,3 3,2|1,0 0,2 1,3 0,3 3,0 0,1 2,0 3,6'
+"$ZCNAS" arch --space darts --arch "$D1" | tail -n 1 > "$T/d.txt"
+[ "$(cat "$T/d.txt")" = ",\"$D1\",0.856298,153.499136" ] || fail "darts row 1: $(cat "$T/d.txt")"
+# score --proxy params on the same 21 rows agrees with the table's params column
+cut -f1 "$T/nb301.tsv" > "$T/nb301.txt"
+"$ZCNAS" score --space darts --arch-file "$T/nb301.txt" --proxy params --no-cache -q > "$T/dp.csv"
+[ "$(wc -l < "$T/dp.csv")" -eq 22 ] || fail "darts score row count"
+tail -n +2 "$T/dp.csv" | awk -F'"' '{ print $3 }' | cut -d, -f2 | paste - "$T/nb301.tsv" |
+  awk -F'\t' '{ d = $1 - $4; if (d > 5e-7 || d < -5e-7) { print "params " $1 " vs " $4; exit 1 } }' || fail "darts score params"
+# bad genotypes: exit 2 and the position and field of the fault
+expect_status 2 "$ZCNAS" arch --space darts --arch '0,0 1,5 3,1 0,1 1,3 0,3 1,3 3,2|1,0 0,2 1,3 0,3 3,0 0,1 2,0 3,6'
+grep -q "at position 9: normal cell, node 1, pair 0: input 3 is not one of the states 0..2" "$T/err" || fail "darts bad input message"
+expect_status 2 "$ZCNAS" arch --space darts --arch "Genotype(normal=[('max_pool_3x3', 0), ('none', 1)"
+grep -q "at position 41: normal cell, node 0, pair 1: unknown operation 'none'" "$T/err" || fail "darts bad op message"
+# sampling: deterministic, canonical; not enumerable
+"$ZCNAS" arch --space darts --sample 10 --seed 2 > "$T/ds1.csv"
+"$ZCNAS" arch --space darts --sample 10 --seed 2 > "$T/ds2.csv"
+[ "$(wc -l < "$T/ds1.csv")" -eq 11 ] || fail "darts --sample row count"
+cmp -s "$T/ds1.csv" "$T/ds2.csv" || fail "darts --sample not deterministic"
+g=$(sed -n 2p "$T/ds1.csv" | cut -d'"' -f2)
+[ "$("$ZCNAS" arch --space darts --arch "$g" | tail -n 1)" = "$(sed -n 2p "$T/ds1.csv")" ] || fail "darts sample re-read"
+expect_status 2 "$ZCNAS" arch --space darts --all
+grep -q "cannot be enumerated" "$T/err" || fail "--all on darts"
 echo "spaces.sh: all checks passed"
