@@ -1,5 +1,6 @@
 #!/bin/sh
-# Integration: the space plugins (nb201, autoformer, darts) through `zcnas arch`.
+# Integration: the space plugins (nb201, autoformer, darts, nb101) through `zcnas arch`, and
+# darts and nb101 through `zcnas score`.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -130,4 +131,29 @@ g=$(sed -n 2p "$T/ds1.csv" | cut -d'"' -f2)
 [ "$("$ZCNAS" arch --space darts --arch "$g" | tail -n 1)" = "$(sed -n 2p "$T/ds1.csv")" ] || fail "darts sample re-read"
 expect_status 2 "$ZCNAS" arch --space darts --all
 grep -q "cannot be enumerated" "$T/err" || fail "--all on darts"
+
+# ---- nb101 -----------------------------------------------------------------------------
+# the first official record (share/data/nb101_official_subset30_108ep.csv): its
+# trainable_parameters 6,315,018, and the canonical text is the table's (already pruned)
+OFF=$(awk -F, 'NR == 2 { print $3 "/" $4 }' "$SRCDIR/share/data/nb101_official_subset30_108ep.csv")
+"$ZCNAS" arch --space nb101 --arch "$OFF" | tail -n 1 > "$T/nb101.txt"
+[ "$(cat "$T/nb101.txt")" = ",$OFF,6.315018,938.300416" ] || fail "nb101 official row: $(cat "$T/nb101.txt")"
+# NAS-Bench-Suite-Zero rows (raw 7x7 matrices, pruned by the space): the params proxy
+# equals the table's params column (millions, 6 decimals) on the first 20 rows
+awk -F, 'NR > 1 && NR <= 21 { print $3 "/" $4 }' "$SRCDIR/share/data/nb101_nbsz_zc_sample500.csv" > "$T/nb101.txt"
+"$ZCNAS" score --space nb101 --arch-file "$T/nb101.txt" --proxy params --no-cache > "$T/nb101s.csv"
+[ "$(wc -l < "$T/nb101s.csv")" -eq 21 ] || fail "nb101 score row count"
+awk -F, 'NR > 1 && NR <= 21 { print $13 }' "$SRCDIR/share/data/nb101_nbsz_zc_sample500.csv" > "$T/want.txt"
+tail -n +2 "$T/nb101s.csv" | awk -F, '{ print $NF }' | paste -d" " - "$T/want.txt" \
+  | awk '{ d = $1 - $2; if (d > 5e-7 || d < -5e-7) exit 1 }' || fail "nb101 params differ from the NBSZ table"
+# sampling is deterministic; no enumeration; a bad cell names its position
+"$ZCNAS" arch --space nb101 --sample 5 --seed 2 > "$T/n1.csv"
+"$ZCNAS" arch --space nb101 --sample 5 --seed 2 > "$T/n2.csv"
+[ "$(wc -l < "$T/n1.csv")" -eq 6 ] || fail "nb101 --sample row count"
+cmp -s "$T/n1.csv" "$T/n2.csv" || fail "nb101 --sample not deterministic"
+expect_status 2 "$ZCNAS" arch --space nb101 --all
+grep -q "cannot be enumerated" "$T/err" || fail "--all on nb101"
+expect_status 2 "$ZCNAS" arch --space nb101 --arch "0110/input;output"
+grep -q "at position 3: adjacency entry (1,0) is 1" "$T/err" || fail "nb101 bad matrix message"
+
 echo "spaces.sh: all checks passed"
