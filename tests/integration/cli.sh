@@ -113,4 +113,14 @@ done
 paste -d, "$T/emu-cpu-ref.csv" "$T/emu-cuda-emu.csv" | awk -F, 'NR == 2 { n = NF / 2; for (i = 2; i <= n; i++) {
     d = $i - $(n + i); if (d < 0) d = -d; m = $i < 0 ? -$i : $i; if (d > 1e-3 * m) { print i; exit 1 } } }' \
   || fail "cuda-emu and cpu-ref disagree: $(cat "$T/emu-cpu-ref.csv" "$T/emu-cuda-emu.csv")"
+# ... and on a DARTS network (depthwise and dilated convolutions, concat, factorized reduce)
+D1='0,0 1,5 1,1 0,1 1,3 0,3 1,3 3,2|1,0 0,2 1,3 0,3 3,0 0,1 2,0 3,6'
+for b in cpu-ref cuda-emu; do
+  "$ZCNAS" score --space darts --arch "$D1" --proxy grad_norm,snip,nwot --backend $b --no-cache -q -b 4 \
+    -d "cifar10:$SRCDIR/share/data/cifar10_test2000.bin" | tail -n 1 | awk -F'"' '{ print $3 }' > "$T/darts-$b.csv" \
+    || fail "darts on $b"
+done
+paste -d, "$T/darts-cpu-ref.csv" "$T/darts-cuda-emu.csv" | awk -F, '{ n = NF / 2; if (n < 4) exit 1; for (i = 2; i <= n; i++) {
+    d = $i - $(n + i); if (d < 0) d = -d; m = $i < 0 ? -$i : $i; if (d > 1e-3 * m) exit 1 } }' \
+  || fail "darts: cuda-emu and cpu-ref disagree: $(cat "$T/darts-cpu-ref.csv" "$T/darts-cuda-emu.csv")"
 echo "cli.sh: all checks passed"

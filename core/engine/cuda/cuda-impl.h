@@ -24,6 +24,11 @@ void zc_cu_act_bwd(cudaStream_t st, int f64, int kind, const void *x, const void
 /* dst = (assign ? 0 : dst) + src */
 void zc_cu_accumulate(cudaStream_t st, int f64, void *dst, const void *src, size_t n, int assign);
 
+/* rows x width elements between two row pitches (elements): dst = src (add 0) or dst += src
+ * (add 1); concat and slice, per sample */
+void zc_cu_block_copy(cudaStream_t st, int f64, void *dst, size_t dst_pitch, const void *src, size_t src_pitch,
+                      size_t width, size_t rows, int add);
+
 /* BatchNorm over (batch, C, hw) with `groups` ghost groups of samples (group g = samples
  * [g*B/groups, (g+1)*B/groups)); aux = (mean, invstd) per (group, channel), in real.
  * mode 0: batch statistics (run stats updated when update), 1: running statistics. */

@@ -89,6 +89,14 @@ __global__ void accumulate(real *dst, const real *src, size_t n, int assign) {
   GRID_LOOP(i, n) dst[i] = assign ? src[i] : dst[i] + src[i];
 }
 
+template <typename real>
+__global__ void block_copy(real *dst, size_t dp, const real *src, size_t sp, size_t width, size_t rows, int add) {
+  GRID_LOOP(i, rows * width) {
+    size_t r = i / width, c = i % width;
+    dst[r * dp + c] = add ? dst[r * dp + c] + src[r * sp + c] : src[r * sp + c];
+  }
+}
+
 /* ---- block reductions in double (fixed tree: the same result for the same block size) ---- */
 __device__ double block_sum(double v, double *sh) {
   sh[threadIdx.x] = v;
@@ -379,6 +387,11 @@ void zc_cu_act_bwd(cudaStream_t st, int f64, int kind, const void *x, const void
 }
 void zc_cu_accumulate(cudaStream_t st, int f64, void *dst, const void *src, size_t n, int assign) {
   BOTH(f64, (ZC_LAUNCH(accumulate<real>, blocks_for(n), st, W(dst), R(src), n, assign)));
+}
+void zc_cu_block_copy(cudaStream_t st, int f64, void *dst, size_t dst_pitch, const void *src, size_t src_pitch,
+                      size_t width, size_t rows, int add) {
+  BOTH(f64, (ZC_LAUNCH(block_copy<real>, blocks_for(rows * width), st, W(dst), dst_pitch, R(src), src_pitch, width, rows,
+                       add)));
 }
 void zc_cu_bn_fwd(cudaStream_t st, int f64, const void *x, void *y, void *aux, const void *gamma, const void *beta,
                   double *run_mean, double *run_var, int B, int C, size_t hw, int groups, int mode, int update,

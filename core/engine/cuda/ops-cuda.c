@@ -76,6 +76,46 @@ static void zero_fwd(ZcRun *r, const ZcNode *n) {
   ZC_CUDA_OK(zc_cuda(r), cudaMemsetAsync(zc_run_val(r, n->id), 0, elems(r, n) * r->net->esz, zc_cuda(r)->stream));
 }
 
+/* concat and slice along the per-sample tensor (channels first): blocks of rows = samples */
+static void concat_fwd(ZcRun *r, const ZcNode *n) {
+  const gsize esz = r->net->esz;
+  guint8 *y = zc_run_val(r, n->id);
+  for (int i = 0; i < n->n_in; i++) {
+    gsize m = zc_node(r->net, n->in[i])->numel;
+    zc_cu_block_copy(zc_cuda(r)->stream, F64(r), y, n->numel, zc_run_val(r, n->in[i]), m, m, r->batch, 0);
+    y += m * esz;
+  }
+  launched(r);
+}
+static void concat_bwd(ZcRun *r, const ZcNode *n) {
+  const gsize esz = r->net->esz;
+  const guint8 *dy = zc_run_grad(r, n->id);
+  for (int i = 0; i < n->n_in; i++) {
+    gsize m = zc_node(r->net, n->in[i])->numel;
+    if (r->need_grad[n->in[i]])
+      zc_cu_block_copy(zc_cuda(r)->stream, F64(r), grad_acc(r, n->in[i]), m, dy, n->numel, m, r->batch, 1);
+    dy += m * esz;
+  }
+  launched(r);
+}
+static void slice_fwd(ZcRun *r, const ZcNode *n) {
+  const ZcSliceAttr *a = n->attr;
+  const ZcNode *in = zc_node(r->net, n->in[0]);
+  const guint8 *x = zc_run_val(r, in->id);
+  zc_cu_block_copy(zc_cuda(r)->stream, F64(r), zc_run_val(r, n->id), n->numel,
+                   x + a->start * (n->numel / a->len) * r->net->esz, in->numel, n->numel, r->batch, 0);
+  launched(r);
+}
+static void slice_bwd(ZcRun *r, const ZcNode *n) {
+  if (!r->need_grad[n->in[0]]) return;
+  const ZcSliceAttr *a = n->attr;
+  const ZcNode *in = zc_node(r->net, n->in[0]);
+  guint8 *dx = grad_acc(r, in->id);
+  zc_cu_block_copy(zc_cuda(r)->stream, F64(r), dx + a->start * (n->numel / a->len) * r->net->esz, in->numel,
+                   zc_run_grad(r, n->id), n->numel, n->numel, r->batch, 1);
+  launched(r);
+}
+
 /* ---- pooling ---- */
 
 typedef struct { gsize planes; int H, W, Ho, Wo; } Planes;
@@ -516,7 +556,9 @@ static void set(ZcOpClass *ops, ZcOp op, ZcKernelFn fwd, ZcKernelFn bwd) {
 }
 
 void zc_cuda_setup_ops(ZcOpClass *ops) {
-  zc_dev_setup_staged(ops);   /* tokens, token mean/select, concat, slice, shift: staged */
+  zc_dev_setup_staged(ops);   /* tokens, token mean/select, shift: staged */
+  set(ops, ZC_OP_CONCAT, concat_fwd, concat_bwd);
+  set(ops, ZC_OP_SLICE, slice_fwd, slice_bwd);
   set(ops, ZC_OP_ATTN, attn_fwd, attn_bwd);
   set(ops, ZC_OP_CONV, conv_fwd, conv_bwd);
   set(ops, ZC_OP_CONVT, convt_fwd, convt_bwd);

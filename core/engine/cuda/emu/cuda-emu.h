@@ -26,6 +26,7 @@ extern "C" {
 #define zc_cu_act_fwd ZC_CU_RENAME(act_fwd)
 #define zc_cu_act_bwd ZC_CU_RENAME(act_bwd)
 #define zc_cu_accumulate ZC_CU_RENAME(accumulate)
+#define zc_cu_block_copy ZC_CU_RENAME(block_copy)
 #define zc_cu_bn_fwd ZC_CU_RENAME(bn_fwd)
 #define zc_cu_bn_bwd ZC_CU_RENAME(bn_bwd)
 #define zc_cu_ln_fwd ZC_CU_RENAME(ln_fwd)
