@@ -5,7 +5,8 @@
  *   layers   one per layer digit, two cells/blocks each; the first takes the digit's stride
  *            (3, 4: 2) and channels (2, 4: doubled)                    tag BLOCK_OUTPUT
  *   class_*  global average pool - linear (role "head")     (pre-pool map tagged PRE_GAP)
- *   autoencoder, normal  GenerativeDecoder: 13 conv/deconv 3x3 layers with bias, BN and
+ *   autoencoder, normal  (only with -DTNB_WITH_DECODER: the unit test) GenerativeDecoder:
+ *            13 conv/deconv 3x3 layers with bias, BN and
  *            LeakyReLU(0.2), then conv 16 -> 3 with bias and tanh (role "head")
  *
  * Micro cell: node j sums its incoming edges (1<-0; 2<-0, 2<-1; 3<-0, 3<-1, 3<-2) and the
