@@ -1,6 +1,6 @@
 #!/bin/sh
-# Integration: the space plugins (nb201, autoformer, darts, nb101) through `zcnas arch`, and
-# darts and nb101 through `zcnas score`.
+# Integration: the space plugins (nb201, autoformer, darts, nb101, tnb101) through `zcnas arch`,
+# and darts, nb101 and tnb101 through `zcnas score`.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -155,5 +155,43 @@ expect_status 2 "$ZCNAS" arch --space nb101 --all
 grep -q "cannot be enumerated" "$T/err" || fail "--all on nb101"
 expect_status 2 "$ZCNAS" arch --space nb101 --arch "0110/input;output"
 grep -q "at position 3: adjacency entry (1,0) is 1" "$T/err" || fail "nb101 bad matrix message"
+
+# ---- tnb101 ----------------------------------------------------------------------------
+# micro: --all is the 4,096 cells in op_indices order; NBSZ rows (class_object by default,
+# class_scene by option) reproduced by the cost; macro: 3,256 stacks in padded-code order
+"$ZCNAS" arch --space tnb101 --all > "$T/tm.csv"
+[ "$(wc -l < "$T/tm.csv")" -eq 4097 ] || fail "tnb101 micro --all row count"
+# all-zero cell: stem (19,488) + head 512*100+100 params; stem 91,750,400 + head 512*(100+81) FLOPs
+[ "$(sed -n 2p "$T/tm.csv")" = "0,64-41414-0_00_000,0.070788,91.843072" ] || fail "tnb101 micro row 0: $(sed -n 2p "$T/tm.csv")"
+grep -q '^1060,64-41414-1_00_210,0.929668,263.318016$' "$T/tm.csv" || fail "tnb101 micro row 1060 (NBSZ class_object)"
+"$ZCNAS" arch --space tnb101 --set space.task=class_scene --arch 64-41414-1_00_210 | tail -n 1 > "$T/tm.txt"
+[ "$(cat "$T/tm.txt")" = "1060,64-41414-1_00_210,0.910687,263.299072" ] || fail "tnb101 class_scene row: $(cat "$T/tm.txt")"
+"$ZCNAS" arch --space tnb101 --set space.variant=macro --all > "$T/tM.csv"
+[ "$(wc -l < "$T/tM.csv")" -eq 3257 ] || fail "tnb101 macro --all row count"
+[ "$(tail -n +2 "$T/tM.csv" | cut -d, -f2 | sort -u | wc -l)" -eq 3256 ] || fail "tnb101 macro distinct"
+"$ZCNAS" arch --space tnb101 --set space.variant=macro --set space.task=class_scene --arch 64-1242-basic \
+  | tail -n 1 > "$T/tM.txt"
+[ "$(cat "$T/tM.txt")" = "463,64-1242-basic,11.218783,13602.455552" ] || fail "tnb101 macro row: $(cat "$T/tM.txt")"
+# the params proxy equals NBSZ's params on the first 20 class_object micro rows
+awk -F, '$1 == "class_object" { print $3 }' "$SRCDIR/share/data/tnb101_micro_nbsz_sample.csv" | head -n 20 > "$T/tn.txt"
+awk -F, '$1 == "class_object" { print $5 }' "$SRCDIR/share/data/tnb101_micro_nbsz_sample.csv" | head -n 20 > "$T/want.txt"
+"$ZCNAS" score --space tnb101 --arch-file "$T/tn.txt" --proxy params --no-cache > "$T/tns.csv"
+[ "$(wc -l < "$T/tns.csv")" -eq 21 ] || fail "tnb101 score row count"
+tail -n +2 "$T/tns.csv" | awk -F, '{ print $NF }' | paste -d" " - "$T/want.txt" \
+  | awk '{ d = $1 - $2; if (d > 5e-7 || d < -5e-7) exit 1 }' || fail "tnb101 params differ from the NBSZ table"
+# sampling is deterministic; errors: a bad cell names its position, unsupported tasks and
+# the other variant's strings are refused
+"$ZCNAS" arch --space tnb101 --set space.variant=macro --sample 5 --seed 2 > "$T/t1.csv"
+"$ZCNAS" arch --space tnb101 --set space.variant=macro --sample 5 --seed 2 > "$T/t2.csv"
+[ "$(wc -l < "$T/t1.csv")" -eq 6 ] || fail "tnb101 --sample row count"
+cmp -s "$T/t1.csv" "$T/t2.csv" || fail "tnb101 --sample not deterministic"
+expect_status 2 "$ZCNAS" arch --space tnb101 --arch 64-41414-1_0x_210
+grep -q "at position 13: cell node 2, edge from node 1: not an op 0..3" "$T/err" || fail "tnb101 bad op message"
+expect_status 2 "$ZCNAS" arch --space tnb101 --arch 64-1242-basic
+grep -q "is a macro architecture, the space is variant=micro" "$T/err" || fail "tnb101 variant message"
+expect_status 2 "$ZCNAS" arch --space tnb101 --set space.task=jigsaw --index 0
+grep -q "task 'jigsaw' is not implemented yet" "$T/err" || fail "tnb101 jigsaw refusal"
+expect_status 2 "$ZCNAS" arch --space tnb101 --set space.task=autoencoder --index 0
+grep -q "needs an L1 image loss" "$T/err" || fail "tnb101 autoencoder refusal"
 
 echo "spaces.sh: all checks passed"
