@@ -142,10 +142,12 @@ static gboolean check_includes(const char *file, const char *text, const char *d
     char *name = g_strndup(l + 1, (gsize)(q - l - 1));
     char *path = dir ? g_build_filename(dir, name, NULL) : g_strdup(name);
     char *sub = NULL;
+    gsize len = 0;
     const char *why = NULL;
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) why = "no such file";
     else if (g_file_test(path, G_FILE_TEST_IS_DIR)) why = "is a directory";
-    else if (!g_file_get_contents(path, &sub, NULL, NULL)) why = "cannot read it";
+    else if (!g_file_get_contents(path, &sub, &len, NULL)) why = "cannot read it";
+    else if (memchr(sub, 0, len)) why = "contains a NUL byte: not a text file";
     if (why) {
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s:%u: @include \"%s\": %s", file, k + 1, name, why);
       ok = FALSE;
@@ -174,6 +176,10 @@ static gboolean check_file(const char *file, const char *dir, GError **error) {
                 err->code == G_FILE_ERROR_ACCES ? g_strerror(EACCES) : err->message);
     g_error_free(err);
     return FALSE;
+  } else if (memchr(text, 0, n)) {
+    /* libconfig reads past a NUL where these checks would stop: an @include hidden behind
+     * one could name a directory, on which libconfig ends the process */
+    why = "the pipeline file contains a NUL byte: not a text file";
   } else if (!text[strspn(text, " \t\r\n")]) {
     why = "the pipeline file is empty";
   } else if (!check_includes(file, text, dir, 1, error)) {
