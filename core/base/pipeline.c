@@ -42,6 +42,8 @@ static const struct {
   {"oracle_budget", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64}, "an integer"},
   {"seeds", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64, CONFIG_TYPE_ARRAY}, "a count or a list [0, 1, ...]"},
   {"runs", {CONFIG_TYPE_LIST}, "a list ( { label = ...; searcher = { ... }; }, ... )"},
+  {"reference", {CONFIG_TYPE_GROUP}, "a group { table = ...; key = ...; }"},
+  {"tasks", {CONFIG_TYPE_LIST}, "a list ( { label = ...; space = { ... }; benchmark = { ... }; }, ... )"},
 };
 
 static gboolean check_top_level(ZcPipeline *p, GError **error) {

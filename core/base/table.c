@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/table.h>
+#include "table-private.h"
 
 struct ZcTable {
   gchar *path;
@@ -171,6 +172,12 @@ static gchar *column_list(GPtrArray *header) {
 
 ZcTable *zc_table_load(const char *path, const char *key_column, const char *const *metric_columns,
                        const ZcTableOptions *opts, GPtrArray **warnings, GError **error) {
+  return zc_table_load_where(path, key_column, metric_columns, opts, NULL, NULL, warnings, error);
+}
+
+ZcTable *zc_table_load_where(const char *path, const char *key_column, const char *const *metric_columns,
+                             const ZcTableOptions *opts, const char *where_column, const char *where_value,
+                             GPtrArray **warnings, GError **error) {
   g_return_val_if_fail(path && key_column, NULL);
   ZcTableOptions o = {0};
   if (opts) o = *opts;
@@ -210,8 +217,10 @@ ZcTable *zc_table_load(const char *path, const char *key_column, const char *con
   while (metric_columns && metric_columns[n_metrics]) n_metrics++;
   midx = g_new(gssize, n_metrics + 1);
   gssize kidx = find_column(header, key_column);
+  gssize widx = where_column ? find_column(header, where_column) : -1;
   GString *unknown = g_string_new(NULL);
   if (kidx < 0) g_string_append_printf(unknown, "'%s'", key_column);
+  if (where_column && widx < 0) g_string_append_printf(unknown, "%s'%s'", unknown->len ? ", " : "", where_column);
   for (gsize j = 0; j < n_metrics; j++) {
     midx[j] = find_column(header, metric_columns[j]);
     if (midx[j] < 0)
@@ -252,6 +261,8 @@ ZcTable *zc_table_load(const char *path, const char *key_column, const char *con
       g_clear_pointer(&bad, g_free);
     } else if (fields->len != header->len) {
       g_string_append_printf(msg, "expected %u fields, found %u", header->len, fields->len);
+    } else if (widx >= 0 && strcmp(g_ptr_array_index(fields, widx), where_value)) {
+      continue;   /* a row of another task of a many-task table */
     } else {
       const char *raw = g_ptr_array_index(fields, kidx);
       if (*raw == '\0') {

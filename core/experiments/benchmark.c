@@ -7,6 +7,7 @@
 #include <zcnas/run.h>
 #include "benchmark.h"
 #include "base/pipeline-private.h"
+#include "base/table-private.h"
 
 static const ZcOption benchmark_schema[] = {
   {"table", ZC_OPT_STRING, NULL, 0, 0, NULL, "CSV file of ground truth (beside the pipeline, or in the data directory)"},
@@ -14,8 +15,24 @@ static const ZcOption benchmark_schema[] = {
   {"metric", ZC_OPT_STRING, NULL, 0, 0, NULL, "column of the ground-truth metric (higher is better)"},
   {"name", ZC_OPT_STRING, "", 0, 0, NULL, "label in the outputs; empty: the metric"},
   {"lenient", ZC_OPT_BOOL, "false", 0, 0, NULL, "skip bad rows with a warning instead of failing"},
+  {"where", ZC_OPT_STRING, "", 0, 0, NULL,
+   "COLUMN=VALUE: only the rows holding VALUE in COLUMN (a table of several tasks); empty: every row"},
   {NULL},
 };
+
+gboolean zc_benchmark_parse_where(const char *where, char **column, char **value, GError **error) {
+  *column = *value = NULL;
+  if (!where || !*where) return TRUE;
+  const char *eq = strchr(where, '=');
+  if (!eq || eq == where) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "where = \"%s\": expected COLUMN=VALUE (e.g. \"task=jigsaw\")",
+                where);
+    return FALSE;
+  }
+  *column = g_strndup(where, (gsize)(eq - where));
+  *value = g_strdup(eq + 1);
+  return TRUE;
+}
 
 static void benchmark_free(gpointer p) {
   ZcBenchmark *b = p;
@@ -24,6 +41,8 @@ static void benchmark_free(gpointer p) {
   g_free(b->key);
   g_free(b->metric);
   g_free(b->sha256);
+  g_free(b->where_column);
+  g_free(b->where_value);
   zc_table_free(b->table);
   g_free(b);
 }
@@ -54,6 +73,13 @@ static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_s
   }
   ZcBenchmark *b = g_new0(ZcBenchmark, 1);
   b->key = g_strdup(zc_options_string(o, "key"));
+  if (!zc_benchmark_parse_where(zc_options_string(o, "where"), &b->where_column, &b->where_value, error)) {
+    g_prefix_error(error, "%s: ", zc_options_origin(o, "where"));
+    zc_options_free(o);
+    g_free(origin);
+    benchmark_free(b);
+    return NULL;
+  }
   b->metric = g_strdup(zc_options_string(o, "metric"));
   b->name = g_strdup(*zc_options_string(o, "name") ? zc_options_string(o, "name") : b->metric);
   GError *err = NULL;
@@ -63,7 +89,7 @@ static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_s
     const char *metrics[] = {b->metric, NULL};
     ZcTableOptions topts = {zc_ground_truth_canon_key, space, zc_options_bool(o, "lenient"), 0};
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-    b->table = zc_table_load(b->path, b->key, metrics, &topts, &warnings, &err);
+    b->table = zc_table_load_where(b->path, b->key, metrics, &topts, b->where_column, b->where_value, &warnings, &err);
     b->n_skipped = warnings->len;
     for (guint k = 0; k < warnings->len && !quiet; k++) {
       if (k == 5) {
@@ -89,8 +115,8 @@ static ZcBenchmark *load_one(const ZcRunCtx *ctx, ZcSpace *space, const config_s
 }
 
 GPtrArray *zc_benchmarks_load(const ZcRunCtx *ctx, ZcSpace *space, gboolean quiet, GError **error) {
-  config_setting_t *one = zc_pipeline_lookup(ctx->p, "benchmark");
-  config_setting_t *list = zc_pipeline_lookup(ctx->p, "benchmarks");
+  config_setting_t *one = zc_run_lookup(ctx, "benchmark");
+  config_setting_t *list = zc_run_lookup(ctx, "benchmarks");
   if (!one == !list) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: experiment \"correlate\" needs %s", ctx->file,
                 one ? "either 'benchmark' or 'benchmarks', not both"

@@ -12,6 +12,8 @@
 #include <zcnas/table.h>
 #include "run/context.h"
 
+#define ZC_TABLE_FAILURE (-1e8)  /* NAS-Bench-Suite-Zero's mark of a failed evaluation */
+
 typedef struct {
   char *name;          /* label in outputs: `name`, else the metric */
   char *path;          /* the table file found */
@@ -20,7 +22,12 @@ typedef struct {
   ZcTable *table;
   gsize metric_index;
   gsize n_skipped;     /* rows skipped (lenient tables) */
+  char *where_column, *where_value;   /* `where`: the rows kept; NULL: all */
 } ZcBenchmark;
+
+/* `where` = "COLUMN=VALUE" split in two (both NULL for an empty string); FALSE with a
+ * ZC_ERROR_CONFIG error without '=' or without a column. */
+gboolean zc_benchmark_parse_where(const char *where, char **column, char **value, GError **error);
 
 /* Every benchmark of the pipeline (array of ZcBenchmark*), or NULL with an error naming
  * FILE:LINE (the pipeline's, or the table's for bad rows). */

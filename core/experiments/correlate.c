@@ -13,6 +13,7 @@
 #include "report.h"
 #include "workers.h"
 #include "base/data-private.h"
+#include "base/table-private.h"
 #include "host/space-private.h"
 
 #define ZC_CORRELATE_MIN 3   /* architectures a correlation needs */
@@ -55,6 +56,82 @@ static char *describe_space(ZcSpace *space) {
   return s;
 }
 
+static const ZcOption reference_schema[] = {
+  {"table", ZC_OPT_STRING, NULL, 0, 0, NULL, "CSV of published proxy scores (e.g. NAS-Bench-Suite-Zero's)"},
+  {"key", ZC_OPT_STRING, "", 0, 0, NULL, "its column of genotypes; empty: the first benchmark's key"},
+  {"where", ZC_OPT_STRING, "", 0, 0, NULL, "COLUMN=VALUE: the rows to read; empty: the first benchmark's `where`"},
+  {NULL},
+};
+
+/* `reference`: a published table with a column named like some of our score columns.
+ * Its values for the sampled architectures (NaN where absent, empty, or at or below
+ * NAS-Bench-Suite-Zero's failure mark -1e8) are correlated with the same ground truth,
+ * so that each proxy's rho can be set beside the published scores' rho on the same
+ * architectures.  Columns without a counterpart are left out; *n_ref may be 0. */
+static gboolean load_reference(ZcRunCtx *ctx, ZcSpace *space, const ZcBenchmark *first, const ZcScoreLayout *layout,
+                               const char *const *genotypes, guint n, GPtrArray *names, GArray *direction,
+                               double **values, GError **error) {
+  config_setting_t *s = zc_run_lookup(ctx, "reference");
+  *values = NULL;
+  if (!s) return TRUE;
+  ZcOptions *o = zc_options_resolve(reference_schema, s, "reference", NULL, error);
+  if (!o) return FALSE;
+  char *origin = zc_setting_origin(s);
+  const char *key = *zc_options_string(o, "key") ? zc_options_string(o, "key") : first->key;
+  GError *err = NULL;
+  char *wcol = NULL, *wval = NULL;
+  if (!*zc_options_string(o, "where")) {
+    wcol = g_strdup(first->where_column);
+    wval = g_strdup(first->where_value);
+  } else if (!zc_benchmark_parse_where(zc_options_string(o, "where"), &wcol, &wval, &err)) {
+    g_prefix_error(&err, "where: ");
+  }
+  char *path = err ? NULL : zc_benchmark_find_table(zc_options_string(o, "table"), ctx->base_dir, &err);
+  GArray *cols = g_array_new(FALSE, FALSE, sizeof(double));
+  for (guint c = 0; path && c < layout->n_scores && !err; c++) {
+    const char *metrics[] = {layout->names[c], NULL};
+    ZcTableOptions topts = {zc_ground_truth_canon_key, space, TRUE, 0};
+    GError *missing = NULL;
+    ZcTable *t = zc_table_load_where(path, key, metrics, &topts, wcol, wval, NULL, &missing);
+    if (!t) {
+      /* a column the table lacks is no error; anything else is */
+      char *only = g_strdup_printf("no column '%s' (", layout->names[c]);
+      gboolean absent = missing->domain == ZC_ERROR && missing->code == ZC_ERROR_DATA &&
+                        strstr(missing->message, only) != NULL;
+      g_free(only);
+      if (absent) g_clear_error(&missing);
+      else err = missing;
+      continue;
+    }
+    g_ptr_array_add(names, g_strdup(layout->names[c]));
+    gint8 d = layout->direction[c];
+    g_array_append_val(direction, d);
+    for (guint i = 0; i < n; i++) {
+      const double *row = zc_table_lookup(t, genotypes[i]);
+      double v = row ? row[0] : NAN;
+      if (!isfinite(v) || v <= ZC_TABLE_FAILURE) v = NAN;
+      g_array_append_val(cols, v);
+    }
+    zc_table_free(t);
+  }
+  if (path && !err) zc_run_add_input(ctx, "reference table", path);
+  if (err) g_propagate_prefixed_error(error, err, "%s: reference: ", origin);
+  /* cols is column-major (one column after another): make it n x columns */
+  guint nc = names->len;
+  if (!err) {
+    *values = g_new(double, (gsize)n * nc + 1);
+    for (guint c = 0; c < nc; c++)
+      for (guint i = 0; i < n; i++) (*values)[(gsize)i * nc + c] = g_array_index(cols, double, (gsize)c * n + i);
+  }
+  g_array_unref(cols);
+  g_free(wcol);
+  g_free(wval);
+  g_free(path);
+  g_free(origin);
+  zc_options_free(o);
+  return err == NULL;
+}
+
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   config_setting_t *space_s = zc_run_require(ctx, "correlate", "space", error);
   config_setting_t *proxies_s = space_s ? zc_run_require(ctx, "correlate", "proxies", error) : NULL;
@@ -66,7 +143,7 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   ZcSpace *space = zc_evaluator_space(ev);
   const ZcScoreLayout *layout = zc_evaluator_layout(ev);
   guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;
-  ZcOptions *sample = zc_options_resolve(zc_sample_schema, zc_pipeline_lookup(ctx->p, "sample"), "sample", NULL, error);
+  ZcOptions *sample = zc_options_resolve(zc_sample_schema, zc_run_lookup(ctx, "sample"), "sample", NULL, error);
   GPtrArray *benchmarks = sample ? zc_benchmarks_load(ctx, space, st->quiet, error) : NULL;
   if (!benchmarks) {
     zc_options_free(sample);
@@ -83,7 +160,8 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   gboolean ok = TRUE;
   for (guint b = 0; b < nb; b++)
     zc_run_add_input(ctx, "benchmark table", ((ZcBenchmark *)g_ptr_array_index(benchmarks, b))->path);
-  static const char *const outputs[] = {"scores.csv", "correlations.csv", "correlations.json", "report.md", NULL};
+  static const char *const outputs[] = {"scores.csv", "correlations.csv", "correlations.json", "report.md",
+                                        "reference.csv", NULL};
   ok = zc_run_guard_outputs(ctx, outputs, error);
   if (ok && n < ZC_CORRELATE_MIN) {
     /* with two points every rank correlation is +1 or -1 */
@@ -111,24 +189,46 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
       truth[(gsize)i * nb + b] = zc_table_value(bm->table, (gsize)row, 0);
     }
   }
+  /* the published scores to set beside ours, read before any scoring */
+  GPtrArray *ref_names = g_ptr_array_new_with_free_func(g_free);
+  GArray *ref_dir = g_array_new(FALSE, FALSE, sizeof(gint8));
+  double *ref_values = NULL;
+  if (ok) ok = load_reference(ctx, space, first, layout, genotypes, n, ref_names, ref_dir, &ref_values, error);
   double *scores = g_new(double, (gsize)n * ns + 1);
   ZcStatus *status = g_new(ZcStatus, (gsize)n * np + 1);
   gboolean scored = ok;
-  if (ok) ok = zc_evaluator_run(ev, genotypes, n, scores, status, "correlate", error);
+  /* a dry run (a suite checking its tasks) scores the first architecture only: the errors
+   * every architecture would share (data shape, classes) show before the long run */
+  if (ok) ok = zc_evaluator_run(ev, genotypes, ctx->dry ? 1 : n, scores, status, "correlate", error);
+  gboolean dry_done = ok && ctx->dry;
+  if (dry_done) scored = ok = FALSE;
   guint64 cached = 0, computed = 0;
   zc_evaluator_counts(ev, &cached, &computed);
   if (!st->quiet && scored && (ok || computed || cached))
     fprintf(stderr, "zcnas: %" G_GUINT64_FORMAT " proxy scores computed, %" G_GUINT64_FORMAT " from the cache%s\n",
             computed, cached, ctx->cache ? "" : " (cache off)");
-  ZcCorrTable *table = NULL;
+  ZcCorrTable *table = NULL, *ref_table = NULL;
   if (ok) {
     const gint64 *pct = NULL;
     guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
     ZcNanPolicy policy = !strcmp(zc_options_string(ctx->output_opts, "nan_policy"), "last") ? ZC_NAN_LAST : ZC_NAN_SKIP;
-    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec,
-                                  (guint)zc_options_int(ctx->output_opts, "bootstrap"),
-                                  zc_options_float(ctx->output_opts, "level"), ctx->seed, error);
+    guint boot = (guint)zc_options_int(ctx->output_opts, "bootstrap");
+    double level = zc_options_float(ctx->output_opts, "level");
+    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec, boot, level,
+                                  ctx->seed, error);
     ok = table != NULL;
+    if (ok && ref_names->len) {
+      ZcScoreLayout rl = {ref_names->len, (const char *const *)ref_names->pdata, (const gint8 *)(void *)ref_dir->data,
+                          NULL};
+      ref_table = zc_corr_table_compute(&rl, ref_values, n, bench_names, nb, truth, policy, pct, n_prec, boot, level,
+                                        ctx->seed, error);
+      ok = ref_table != NULL;
+    }
+  }
+  if (ok && ref_table) {
+    char *path = g_build_filename(ctx->dir, "reference.csv", NULL);
+    ok = zc_report_correlations_csv(path, ref_table, error);
+    g_free(path);
   }
   char **plots = NULL;
   if (ok) {
@@ -177,9 +277,13 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
     ok = zc_report_correlations_json(json, table, &info, error) && zc_report_markdown(md, table, &info, error);
     if (ok) {
       FILE *out = st->report ? st->report : stdout;
-      fprintf(out, "correlate: %u architectures of %s, proxies %s\n", n, zc_space_name(space), proxies->str);
-      zc_report_print(out, table);
-      fprintf(out, "results: %s\n", ctx->dir);
+      if (ctx->scope) {   /* a suite's task: the suite prints the table of every task */
+        if (!st->quiet) fprintf(stderr, "zcnas: %u architectures of %s: %s\n", n, zc_space_name(space), ctx->dir);
+      } else {
+        fprintf(out, "correlate: %u architectures of %s, proxies %s\n", n, zc_space_name(space), proxies->str);
+        zc_report_print(out, table);
+        fprintf(out, "results: %s\n", ctx->dir);
+      }
     }
     g_free(json);
     g_free(md);
@@ -190,7 +294,17 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
     g_string_free(proxies, TRUE);
   }
   g_strfreev(plots);
+  if (ok && ctx->result) {
+    /* handed to the suite: ours, then the reference's (NULL when none) */
+    ctx->result[0] = table;
+    ctx->result[1] = ref_table;
+    table = ref_table = NULL;
+  }
   zc_corr_table_free(table);
+  zc_corr_table_free(ref_table);
+  g_free(ref_values);
+  g_array_unref(ref_dir);
+  g_ptr_array_unref(ref_names);
   g_free(scores);
   g_free(status);
   g_free(bench_names);
@@ -200,5 +314,5 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   g_ptr_array_unref(benchmarks);
   zc_options_free(sample);
   zc_evaluator_free(ev);
-  return ok;
+  return ok || dry_done;
 }

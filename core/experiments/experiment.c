@@ -88,7 +88,7 @@ static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
   return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
 }
 
-static const char *const experiments[] = {"search", "compare", "select", "correlate", "layerstats", NULL};
+static const char *const experiments[] = {"search", "compare", "select", "correlate", "suite", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
   config_setting_t *exp = zc_pipeline_lookup(p, "experiment");
@@ -147,6 +147,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
     else if (!strcmp(experiment, "compare")) ok = zc_experiment_compare(&ctx, error);
     else if (!strcmp(experiment, "correlate")) ok = zc_experiment_correlate(&ctx, error);
     else if (!strcmp(experiment, "select")) ok = zc_experiment_select(&ctx, error);
+    else if (!strcmp(experiment, "suite")) ok = zc_experiment_suite(&ctx, error);
     else ok = zc_experiment_layerstats(&ctx, error);
   }
   zc_mpi_release();

@@ -11,5 +11,6 @@ gboolean zc_experiment_compare(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_layerstats(ZcRunCtx *ctx, GError **error);
 gboolean zc_experiment_select(ZcRunCtx *ctx, GError **error);
+gboolean zc_experiment_suite(ZcRunCtx *ctx, GError **error);
 
 #endif

@@ -53,6 +53,48 @@ static void run_gnuplot(const char *prog, const char *tmp, GString *gp, GPtrArra
   g_string_free(gp, TRUE);
 }
 
+/* A heat-map of `values` (rows x cols, row-major; NaN: an empty cell) in [-1, 1] with each
+ * value written in its cell: the script into gp, its data file into tmp. */
+static void append_heatmap(GString *gp, GPtrArray *data_files, const char *tmp, const char *absdir, const char *png,
+                           const char *title, const char *const *rows, guint n_rows, const char *const *cols,
+                           guint n_cols, const double *values) {
+  char *dat = g_strdup_printf("%s/heat-%u.dat", tmp, data_files->len);
+  GString *d = g_string_new(NULL);
+  for (guint r = 0; r < n_rows; r++)
+    for (guint c = 0; c < n_cols; c++) {
+      double v = values[(gsize)r * n_cols + c];
+      if (isnan(v)) g_string_append_printf(d, "%u %u NaN \"\"\n", c, r);
+      else g_string_append_printf(d, "%u %u %.10g \"%.2f\"\n", c, r, v, v);
+    }
+  write_data(dat, d);
+  g_ptr_array_add(data_files, g_strdup(dat));
+  char *out = g_build_filename(absdir, png, NULL);
+  guint w = MAX(640, 160 + 70 * n_cols), h = MAX(480, 120 + 28 * n_rows);
+  g_string_append_printf(gp, "reset\nset terminal pngcairo size %u,%u noenhanced\nset key off\nset output ", w, h);
+  quoted(gp, out);
+  g_string_append(gp, "\nset title ");
+  quoted(gp, title);
+  g_string_append_printf(gp, "\nset cbrange [-1:1]\nset palette defined (-1 '#b2182b', 0 'white', 1 '#2166ac')\n"
+                             "set xrange [-0.5:%u.5]\nset yrange [%u.5:-0.5]\nset xtics rotate by -30 (",
+                         n_cols - 1, n_rows - 1);
+  for (guint c = 0; c < n_cols; c++) {
+    if (c) g_string_append_c(gp, ',');
+    quoted(gp, cols[c]);
+    g_string_append_printf(gp, " %u", c);
+  }
+  g_string_append(gp, ")\nset ytics (");
+  for (guint r = 0; r < n_rows; r++) {
+    if (r) g_string_append_c(gp, ',');
+    quoted(gp, rows[r]);
+    g_string_append_printf(gp, " %u", r);
+  }
+  g_string_append(gp, ")\nplot ");
+  quoted(gp, dat);
+  g_string_append(gp, " using 1:2:3 with image, '' using 1:2:4 with labels\nunset output\n");
+  g_free(out);
+  g_free(dat);
+}
+
 char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *scores, const gint8 *direction,
                          const double *truth, guint n, gboolean quiet) {
   GPtrArray *pngs = g_ptr_array_new_with_free_func(g_free);
@@ -149,39 +191,13 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
     g_free(sb);
   }
   if (t->n_bench > 1) {
-    char *dat = g_strdup_printf("%s/heat.dat", tmp);
-    GString *d = g_string_new(NULL);
+    double *rho = g_new(double, (gsize)t->n_cols * t->n_bench);
     for (guint c = 0; c < t->n_cols; c++)
-      for (guint b = 0; b < t->n_bench; b++) {
-        double v = zc_corr_cell(t, c, b, 0)->estimate;
-        g_string_append_printf(d, "%u %u %.10g\n", b, c, isnan(v) ? 0.0 : v);
-      }
-    write_data(dat, d);
-    g_ptr_array_add(data_files, g_strdup(dat));
-    char *out = g_build_filename(absdir, "heatmap.png", NULL);
-    g_string_append(gp, "reset\nset terminal pngcairo size 640,480 noenhanced\nset key off\nset output ");
-    quoted(gp, out);
-    g_string_append_printf(gp, "\nset title 'Spearman rho, proxy x benchmark'\nset cbrange [-1:1]\n"
-                               "set palette defined (-1 '#b2182b', 0 'white', 1 '#2166ac')\n"
-                               "set xrange [-0.5:%u.5]\nset yrange [-0.5:%u.5]\nset xtics (",
-                           t->n_bench - 1, t->n_cols - 1);
-    for (guint b = 0; b < t->n_bench; b++) {
-      if (b) g_string_append_c(gp, ',');
-      quoted(gp, t->bench[b]);
-      g_string_append_printf(gp, " %u", b);
-    }
-    g_string_append(gp, ")\nset ytics (");
-    for (guint c = 0; c < t->n_cols; c++) {
-      if (c) g_string_append_c(gp, ',');
-      quoted(gp, t->cols[c]);
-      g_string_append_printf(gp, " %u", c);
-    }
-    g_string_append(gp, ")\nplot ");
-    quoted(gp, dat);
-    g_string_append(gp, " using 1:2:3 with image, '' using 1:2:(sprintf('%.2f',$3)) with labels\nunset output\n");
+      for (guint b = 0; b < t->n_bench; b++) rho[(gsize)c * t->n_bench + b] = zc_corr_cell(t, c, b, 0)->estimate;
+    append_heatmap(gp, data_files, tmp, absdir, "heatmap.png", "Spearman rho, proxy x benchmark",
+                   (const char *const *)t->cols, t->n_cols, (const char *const *)t->bench, t->n_bench, rho);
     g_ptr_array_add(pngs, g_strdup("heatmap.png"));
-    g_free(out);
-    g_free(dat);
+    g_free(rho);
   }
   run_gnuplot(prog, tmp, gp, data_files, quiet);
   g_free(absdir);
@@ -231,6 +247,28 @@ gboolean zc_plot_curves(const char *dir, const char *png, const char *xlabel, co
   g_string_append(gp, "\nunset output\n");
   run_gnuplot(prog, tmp, gp, data_files, quiet);
   g_free(out);
+  g_free(absdir);
+  g_free(tmp);
+  return TRUE;
+}
+
+gboolean zc_plot_heatmap(const char *dir, const char *png, const char *title, const char *const *rows, guint n_rows,
+                         const char *const *cols, guint n_cols, const double *values, gboolean quiet) {
+  const char *prog = gnuplot_program();
+  if (!prog || !*prog || !g_file_test(prog, G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!quiet) fprintf(stderr, "zcnas: warning: gnuplot not found: no plots drawn\n");
+    return FALSE;
+  }
+  if (n_rows == 0 || n_cols == 0) return FALSE;
+  char *tmp = g_dir_make_tmp("zcnas-plot-XXXXXX", NULL);
+  if (!tmp) return FALSE;
+  char *cwd = g_get_current_dir();
+  char *absdir = g_path_is_absolute(dir) ? g_strdup(dir) : g_build_filename(cwd, dir, NULL);
+  g_free(cwd);
+  GString *gp = g_string_new(NULL);
+  GPtrArray *data_files = g_ptr_array_new_with_free_func(g_free);
+  append_heatmap(gp, data_files, tmp, absdir, png, title, rows, n_rows, cols, n_cols, values);
+  run_gnuplot(prog, tmp, gp, data_files, quiet);
   g_free(absdir);
   g_free(tmp);
   return TRUE;

@@ -17,4 +17,9 @@ char **zc_plot_correlate(const char *dir, const ZcCorrTable *t, const double *sc
 gboolean zc_plot_curves(const char *dir, const char *png, const char *xlabel, const char *ylabel, char **labels,
                         guint n_series, GArray **points, gboolean quiet);
 
+/* A heat-map of values in [-1, 1] (rows x cols, row-major; NaN: an empty cell), each
+ * value written in its cell, into dir/png.  FALSE when nothing was drawn. */
+gboolean zc_plot_heatmap(const char *dir, const char *png, const char *title, const char *const *rows, guint n_rows,
+                         const char *const *cols, guint n_cols, const double *values, gboolean quiet);
+
 #endif

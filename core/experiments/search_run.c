@@ -19,7 +19,6 @@
 #include "host/setup-private.h"
 
 #define ASK_MAX 16               /* requests evaluated (in parallel) at a time */
-#define ZC_TABLE_FAILURE (-1e8)  /* NAS-Bench-Suite-Zero's mark of a failed evaluation */
 
 void zc_search_outcome_free(ZcSearchOutcome *o) {
   if (!o) return;

@@ -50,10 +50,21 @@ int zc_run_default_threads(int jobs) {
   return MAX(n, 1);
 }
 
+config_setting_t *zc_run_lookup(const ZcRunCtx *ctx, const char *key) {
+  config_setting_t *s = ctx->scope ? config_setting_lookup((config_setting_t *)ctx->scope, key) : NULL;
+  return s ? s : zc_pipeline_lookup(ctx->p, key);
+}
+
 config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key, GError **error) {
-  config_setting_t *s = zc_pipeline_lookup(ctx->p, key);
-  if (!s)
+  config_setting_t *s = zc_run_lookup(ctx, key);
+  if (!s && ctx->scope) {
+    char *origin = zc_setting_origin(ctx->scope);
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: this task of the suite needs '%s' (in the task or at the top level)",
+                origin, key);
+    g_free(origin);
+  } else if (!s) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "%s: experiment \"%s\" needs '%s'", ctx->file, experiment, key);
+  }
   return s;
 }
 
@@ -85,6 +96,18 @@ void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path) {
   }
   ZcRunInput in = {sb.st_dev, sb.st_ino, g_strdup_printf("%s %s", what, path)};
   g_array_append_val(ctx->inputs, in);
+}
+
+GArray *zc_run_inputs_dup(const GArray *inputs) {
+  if (!inputs) return NULL;
+  GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(ZcRunInput), inputs->len);
+  g_array_set_clear_func(out, input_clear);
+  for (guint i = 0; i < inputs->len; i++) {
+    ZcRunInput in = g_array_index(inputs, ZcRunInput, i);
+    in.what = g_strdup(in.what);
+    g_array_append_val(out, in);
+  }
+  return out;
 }
 
 gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error) {

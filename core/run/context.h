@@ -25,6 +25,11 @@ typedef struct {
   ZcCache *cache;          /* NULL: no cache */
   gboolean leader;         /* writes outputs and the cache: rank 0, or no MPI */
   GArray *inputs;          /* ZcRunInput: files this run reads, never to be overwritten */
+  /* A suite's task (core/experiments/suite.c): its group's settings (space, data,
+   * benchmark, sample, proxies, reference) take the place of the top level's. */
+  const config_setting_t *scope;
+  gboolean dry;            /* check the configuration and stop before scoring */
+  void **result;           /* where correlate hands over its ZcCorrTable (suite); NULL: none */
 } ZcRunCtx;
 
 /* The schemas of the core's groups `data`, `output` and `sample` (<zcnas/run.h>). */
@@ -36,13 +41,18 @@ extern const ZcOption zc_sample_schema[];
  * are taken from `base_dir` (NULL: the current directory). */
 gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error);
 
-/* A required top-level setting, or an error "FILE: experiment \"X\" needs 'KEY'". */
+/* A setting of the task's group (ctx->scope) when it has one, else of the top level. */
+config_setting_t *zc_run_lookup(const ZcRunCtx *ctx, const char *key);
+
+/* A required setting (zc_run_lookup), or an error "FILE: experiment \"X\" needs 'KEY'". */
 config_setting_t *zc_run_require(const ZcRunCtx *ctx, const char *experiment, const char *key,
                                  GError **error);
 
 /* Remember a file this run reads (`what` names it in messages, e.g. "benchmark table");
  * nothing when it does not exist. */
 void zc_run_add_input(ZcRunCtx *ctx, const char *what, const char *path);
+/* A copy of a run's inputs (NULL for none), for a run inside it (a suite's task). */
+GArray *zc_run_inputs_dup(const GArray *inputs);
 /* Fail (ZC_ERROR_CONFIG) when writing the output file `name` of the output directory
  * would replace an input of the run: compared by device and inode, not by name. */
 gboolean zc_run_guard_outputs(const ZcRunCtx *ctx, const char *const *names, GError **error);

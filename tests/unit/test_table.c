@@ -12,6 +12,7 @@
 #include <zcnas/error.h>
 #include <zcnas/stats.h>
 #include <zcnas/table.h>
+#include "base/table-private.h"
 
 /* shipped data (share/data) and fixtures (tests/data); provenance in their README files */
 #define SHARE ZC_TEST_SRCDIR "/share/data/"
@@ -386,6 +387,42 @@ static void test_duplicate_column(void **state) {
   g_free(p);
   g_free(q);
 }
+/* `where`: only the rows of one task of a many-task table; keys may repeat across tasks,
+ * an unknown filter column is reported like an unknown metric column. */
+static void test_where_filter(void **state) {
+  (void)state;
+  gchar *path = temp_csv("task,arch,acc\nA,x,1\nB,x,2\nA,y,3\nB,y,4\nB,z,5\n");
+  const char *m[] = {"acc", NULL};
+  GError *err = NULL;
+  ZcTable *t = zc_table_load_where(path, "arch", m, NULL, "task", "B", NULL, &err);
+  assert_non_null(t);
+  assert_int_equal(zc_table_n_rows(t), 3);
+  assert_float_equal(zc_table_lookup(t, "x")[0], 2, 0);
+  assert_float_equal(zc_table_lookup(t, "z")[0], 5, 0);
+  assert_int_equal(zc_table_line(t, 1), 5);
+  zc_table_free(t);
+  t = zc_table_load_where(path, "arch", m, NULL, "task", "C", NULL, &err);
+  assert_non_null(t);
+  assert_int_equal(zc_table_n_rows(t), 0);
+  zc_table_free(t);
+  /* without the filter the repeated keys are an error */
+  assert_null(zc_table_load(path, "arch", m, NULL, NULL, &err));
+  assert_non_null(strstr(err->message, "duplicate key 'x'"));
+  g_clear_error(&err);
+  assert_null(zc_table_load_where(path, "arch", m, NULL, "kind", "B", NULL, &err));
+  assert_non_null(strstr(err->message, "no column 'kind'"));
+  g_clear_error(&err);
+  /* the shipped TransNAS-Bench-101 table: 711 architectures per micro task */
+  need(SHARE "tnb101_micro_nbsz_sample.csv");
+  const char *v[] = {"val_acc", NULL};
+  t = zc_table_load_where(SHARE "tnb101_micro_nbsz_sample.csv", "arch_str", v, NULL, "task", "jigsaw", NULL, &err);
+  assert_non_null(t);
+  assert_int_equal(zc_table_n_rows(t), 711);
+  zc_table_free(t);
+  g_unlink(path);
+  g_free(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nb201_accuracy),
@@ -399,6 +436,7 @@ int main(void) {
       cmocka_unit_test(test_bad_rows_strict_and_lenient),
       cmocka_unit_test(test_canonical_duplicates),
       cmocka_unit_test(test_duplicate_column),
+      cmocka_unit_test(test_where_filter),
     cmocka_unit_test(test_header_syntax_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
