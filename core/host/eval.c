@@ -16,6 +16,11 @@ typedef struct {
   gboolean float64;
   void *images;
   gint32 *labels;
+  guint64 key;           /* the batch's random stream (images, labels, seeded targets) */
+  void *target;          /* seeded loss target (per-pixel labels or a real tensor), lazily */
+  ZcTargetKind tkind;
+  gsize tnumel;          /* target elements per sample */
+  guint tclasses;
 } CachedBatch;
 
 struct ZcEvalContext {
@@ -31,6 +36,7 @@ static void cached_batch_free(gpointer p) {
   CachedBatch *b = p;
   g_free(b->images);
   g_free(b->labels);
+  g_free(b->target);
   g_free(b);
 }
 
@@ -62,12 +68,16 @@ void zc_eval_context_free(ZcEvalContext *ctx) {
 
 #define ZC_STREAM_DATA G_GUINT64_CONSTANT(0x64617461)   /* "data" */
 
-static gboolean make_batch(ZcEvalContext *ctx, CachedBatch *b, guint classes, GError **error) {
+/* `task`: what the labels are for; the data's class count is checked against the head only
+ * when the task's target is a class label per sample. */
+static gboolean make_batch(ZcEvalContext *ctx, CachedBatch *b, const ZcSpaceTask *task, GError **error) {
   gsize per = (gsize)b->c * b->h * b->w, total = per * b->n;
   gsize esize = b->float64 ? sizeof(double) : sizeof(float);
+  guint classes = task->classes ? task->classes : 1;
   b->images = g_malloc(total * esize);
   b->labels = g_new(gint32, b->n);
   guint64 key = zc_rng_subkey(zc_rng_key(ctx->seed, ZC_STREAM_DATA), (guint64)b->kind * 1000003u + b->index);
+  b->key = key;
   if (b->kind == ZC_INPUT_REAL) {
     if (!ctx->data) {
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "this proxy needs real data: set data.spec (e.g. cifar10:PATH)");
@@ -80,7 +90,7 @@ static gboolean make_batch(ZcEvalContext *ctx, CachedBatch *b, guint classes, GE
                   zc_dataset_spec(ctx->data), dc, dh, dw, b->c, b->h, b->w);
       return FALSE;
     }
-    if (zc_dataset_num_classes(ctx->data) > classes) {
+    if (task->target == ZC_TARGET_LABEL && zc_dataset_num_classes(ctx->data) > classes) {
       g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "data %s has %u classes, the network's head only %u",
                   zc_dataset_spec(ctx->data), zc_dataset_num_classes(ctx->data), classes);
       return FALSE;
@@ -160,29 +170,112 @@ gboolean zc_eval_cost(ZcEval *ev, ZcCost *cost, GError **error) {
   return TRUE;
 }
 
-gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64, const void **images,
-                       const gint32 **labels, GError **error) {
+static CachedBatch *cached_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64,
+                                 GError **error) {
   guint c, h, w, classes;
   zc_space_input_shape(ev->space, &c, &h, &w, &classes);
   ZcEvalContext *ctx = ev->ctx;
   for (guint i = 0; i < ctx->batches->len; i++) {
     CachedBatch *b = g_ptr_array_index(ctx->batches, i);
     if (b->kind == kind && b->n == n && b->index == index && b->float64 == float64 && b->c == c && b->h == h &&
-        b->w == w) {
-      *images = b->images;
-      if (labels) *labels = b->labels;
-      return TRUE;
-    }
+        b->w == w)
+      return b;
   }
+  ZcSpaceTask task;
+  zc_space_task(ev->space, &task);
   CachedBatch *b = g_new0(CachedBatch, 1);
-  *b = (CachedBatch){kind, n, index, c, h, w, float64, NULL, NULL};
-  if (!make_batch(ctx, b, classes, error)) {
+  b->kind = kind;
+  b->n = n;
+  b->index = index;
+  b->c = c;
+  b->h = h;
+  b->w = w;
+  b->float64 = float64;
+  if (!make_batch(ctx, b, &task, error)) {
     cached_batch_free(b);
-    return FALSE;
+    return NULL;
   }
   g_ptr_array_add(ctx->batches, b);
+  return b;
+}
+
+gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64, const void **images,
+                       const gint32 **labels, GError **error) {
+  CachedBatch *b = cached_batch(ev, kind, n, index, float64, error);
+  if (!b) return FALSE;
   *images = b->images;
   if (labels) *labels = b->labels;
+  return TRUE;
+}
+
+#define ZC_STREAM_PIXEL_LABELS 2
+#define ZC_STREAM_REAL_TARGETS 3
+
+gboolean zc_eval_loss_target(ZcEval *ev, ZcNet *net, ZcInputKind kind, guint n, guint index, ZcLossKind *loss,
+                             const void **target, GError **error) {
+  gboolean f64 = zc_net_dtype(net) == ZC_F64;
+  CachedBatch *b = cached_batch(ev, kind, n, index, f64, error);
+  if (!b) return FALSE;
+  ZcSpaceTask task;
+  zc_space_task(ev->space, &task);
+  ZcShape out;
+  zc_net_shape(net, zc_net_output(net), &out);
+  gsize numel = zc_net_numel(net, zc_net_output(net));
+  const char *space = zc_space_name(ev->space);
+  *loss = task.loss;
+  switch (task.target) {
+  case ZC_TARGET_LABEL:
+    *target = b->labels;
+    return TRUE;
+  case ZC_TARGET_INPUT:
+    if (numel != (gsize)b->c * b->h * b->w) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "space %s: the task's target is the input (%ux%ux%u), the network's output has %" G_GSIZE_FORMAT
+                  " elements", space, b->c, b->h, b->w, numel);
+      return FALSE;
+    }
+    *target = b->images;
+    return TRUE;
+  case ZC_TARGET_PIXEL_LABEL:
+    if (out.ndim != 3 || task.classes == 0 || (guint)out.dims[0] != task.classes) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "space %s: per-pixel labels of %u classes need a (%u, H, W) output", space, task.classes,
+                  task.classes);
+      return FALSE;
+    }
+    break;
+  case ZC_TARGET_REAL:
+    if (task.target_numel && numel != task.target_numel) {
+      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
+                  "space %s: the task's target has %u elements per sample, the network's output %" G_GSIZE_FORMAT,
+                  space, task.target_numel, numel);
+      return FALSE;
+    }
+    break;
+  default:
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "space %s: unknown target kind %d", space, (int)task.target);
+    return FALSE;
+  }
+  /* seeded targets: a pure function of the batch's stream (run seed, kind, index) */
+  gsize per = task.target == ZC_TARGET_PIXEL_LABEL ? numel / task.classes : numel;
+  if (!b->target || b->tkind != task.target || b->tnumel != per || b->tclasses != task.classes) {
+    g_free(b->target);
+    gsize total = per * b->n;
+    if (task.target == ZC_TARGET_PIXEL_LABEL) {
+      gint32 *t = g_new(gint32, total);
+      guint64 key = zc_rng_subkey(b->key, ZC_STREAM_PIXEL_LABELS);
+      for (gsize i = 0; i < total; i++) t[i] = (gint32)(zc_rng_u64_at(key, i) % task.classes);
+      b->target = t;
+    } else {
+      b->target = g_malloc(total * (f64 ? sizeof(double) : sizeof(float)));
+      guint64 key = zc_rng_subkey(b->key, ZC_STREAM_REAL_TARGETS);
+      for (gsize i = 0; i < total; i++) zc_set(f64 ? ZC_F64 : ZC_F32, b->target, i, zc_rng_normal_at(key, i));
+    }
+    b->tkind = task.target;
+    b->tnumel = per;
+    b->tclasses = task.classes;
+  }
+  *target = b->target;
   return TRUE;
 }
 
@@ -237,12 +330,15 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net_out, ZcWork
       guint n = spec->input == ZC_INPUT_ONES ? 1 : spec->batch ? spec->batch : ev->ctx->batch;
       ZcInputKind kind = spec->input == ZC_INPUT_NONE ? ZC_INPUT_GAUSSIAN : spec->input;
       const void *images;
-      const gint32 *labels;
-      if (!zc_eval_batch(ev, kind, n, 0, spec->float64, &images, &labels, error)) return FALSE;
+      if (!zc_eval_batch(ev, kind, n, 0, spec->float64, &images, NULL, error)) return FALSE;
       if (!zc_net_forward(net, ev->ctx->ws, images, (int)n, error)) return FALSE;
       if (spec->pass == ZC_PASS_LOSS) {
         double loss;
-        if (!zc_net_backward_loss(net, ev->ctx->ws, ZC_LOSS_CE, labels, &loss, 0, error)) return FALSE;
+        ZcLossKind lk;
+        const void *target;
+        if (!zc_eval_loss_target(ev, net, kind, n, 0, &lk, &target, error) ||
+            !zc_net_backward_loss(net, ev->ctx->ws, lk, target, &loss, 0, error))
+          return FALSE;
       } else if (spec->pass == ZC_PASS_SUM) {
         if (!zc_net_backward_seed(net, ev->ctx->ws, NULL, 0, error)) return FALSE;
       } else if (spec->pass == ZC_PASS_INPUT_JACOBIAN) {

@@ -82,6 +82,13 @@ ZcNet *zc_space_build(ZcSpace *s, const ZcArch *a, const ZcBuildSpec *spec, GErr
   if (!s->iface->build) return unsupported(s, "building networks", error);
   return s->iface->build(s->self, a, spec, error);
 }
+void zc_space_task(ZcSpace *s, ZcSpaceTask *task) {
+  guint c, h, w, classes = 0;
+  s->iface->input_shape(s->self, &c, &h, &w, &classes);
+  *task = (ZcSpaceTask){sizeof(ZcSpaceTask), ZC_LOSS_CE, ZC_TARGET_LABEL, classes, 0};
+  if (s->iface->struct_size > G_STRUCT_OFFSET(ZcSpaceIface, task) && s->iface->task) s->iface->task(s->self, task);
+}
+
 void zc_space_input_shape(ZcSpace *s, guint *c, guint *h, guint *w, guint *classes) {
   s->iface->input_shape(s->self, c, h, w, classes);
 }

@@ -35,6 +35,16 @@ gboolean zc_eval_run(ZcEval *ev, const ZcPassSpec *spec, ZcNet **net, ZcWorkspac
  * of a run: they depend only on the data, the batch size, the run seed and `index`. */
 gboolean zc_eval_batch(ZcEval *ev, ZcInputKind kind, guint n, guint index, gboolean float64,
                        const void **images, const gint32 **labels, GError **error);
+/* The loss of the space's task (zc_space_task) and its target for the batch of
+ * zc_eval_batch(kind, n, index) in `net`'s precision, checked against `net`'s output:
+ * what ZC_PASS_LOSS back-propagates.  The target is the labels (ZC_LOSS_CE, one per
+ * sample), seeded labels per output pixel (gint32), the images themselves, or a seeded
+ * N(0,1) tensor shaped like the output (net dtype); seeded ones depend only on the run
+ * seed, `kind` and `index`, like the batch.  Owned by the evaluation context.  A proxy
+ * that back-propagates "the loss" itself calls
+ *   zc_net_backward_loss(net, ws, *loss, *target, ...). */
+gboolean zc_eval_loss_target(ZcEval *ev, ZcNet *net, ZcInputKind kind, guint n, guint index, ZcLossKind *loss,
+                             const void **target, GError **error);
 /* The proxy changed the network (re-initialised it, ran other passes): nothing prepared
  * so far may be reused. */
 void zc_eval_invalidate(ZcEval *ev);

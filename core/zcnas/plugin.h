@@ -57,10 +57,11 @@ typedef enum {
   ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(ZC_FP_MIX(G_GUINT64_CONSTANT(0xcbf29ce484222325), \
   sizeof(void *)), sizeof(float)), sizeof(double)), sizeof(gint64)), sizeof(int))
 #define ZC_FINGERPRINT \
-  ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_TYPES, \
+  ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_2(ZC_FP_TYPES, \
   ZcPluginDesc, fingerprint, iface), \
   ZcOption, name, help), \
-  ZcSpaceIface, parse, input_shape), \
+  ZcSpaceIface, parse, task), \
+  ZcSpaceTask, loss, target_numel), \
   ZcBuildSpec, float64, seed), \
   ZcCost, params_m, flops_m), \
   ZcProxyIface, needs, configure), \

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <zcnas/options.h>
 #include <zcnas/rng.h>
+#include <zcnas/net.h>
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,28 @@ typedef struct {
   gboolean float64;     /* double-precision network */
   guint64 seed;         /* initialisation seed (already specific to the architecture) */
 } ZcBuildSpec;
+
+/* What the task's loss compares the network's output with (ABI 3.3). */
+typedef enum {
+  ZC_TARGET_LABEL,        /* one class label per sample: the data's labels (seeded ones for
+                             Gaussian input); output (classes) */
+  ZC_TARGET_PIXEL_LABEL,  /* one class label per output pixel, seeded by the core (no data set
+                             ships per-pixel labels); output (classes, H, W), H x W = input side */
+  ZC_TARGET_INPUT,        /* the input batch itself; output shaped like the input */
+  ZC_TARGET_REAL          /* a real-valued tensor shaped like the output, seeded N(0,1) by the
+                             core (no data set ships regression targets) */
+} ZcTargetKind;
+
+/* The loss a space's networks train with (ZcSpaceIface.task).  A space without `task`
+ * gets {ZC_LOSS_CE, ZC_TARGET_LABEL, classes of input_shape}: today's behaviour. */
+typedef struct {
+  guint32 struct_size;     /* set by the core before calling task() */
+  ZcLossKind loss;         /* ZC_LOSS_CE (per sample, or per pixel for a (C,H,W) output),
+                              ZC_LOSS_MSE or ZC_LOSS_L1 */
+  ZcTargetKind target;
+  guint classes;           /* LABEL / PIXEL_LABEL: number of classes */
+  guint target_numel;      /* REAL: elements of one sample's output (and target) */
+} ZcSpaceTask;
 
 typedef struct {
   guint32 struct_size;
@@ -51,6 +74,9 @@ typedef struct {
                   GError **error);                        /* may be NULL until the engine is used */
   /* Input shape (channels, height, width) and classes of the networks this space builds. */
   void (*input_shape)(gpointer self, guint *channels, guint *height, guint *width, guint *classes);
+  /* ABI 3.3, may be NULL (cross-entropy on one label per sample): the loss and target of
+   * the task the networks are built for; fill *task (struct_size is set). */
+  void (*task)(gpointer self, ZcSpaceTask *task);
 } ZcSpaceIface;
 
 /* ---- the core's wrapper around a space instance (what searchers and programs call) ---- */
@@ -77,6 +103,9 @@ gboolean zc_space_cost(ZcSpace *space, const ZcArch *arch, ZcCost *cost, GError 
 ZcNet *zc_space_build(ZcSpace *space, const ZcArch *arch, const ZcBuildSpec *spec, GError **error);
 void zc_space_input_shape(ZcSpace *space, guint *channels, guint *height, guint *width,
                           guint *classes);
+/* The space's task (its `task` member, or the default: CE on one label per sample with
+ * the classes of input_shape). */
+void zc_space_task(ZcSpace *space, ZcSpaceTask *task);
 
 G_END_DECLS
 #endif

@@ -3,7 +3,8 @@
  * per class c of the batch R_c = corrcoef of the rows of class c and
  * s_c = sum log(|R_c| + 1e-5); score sum_c |s_c| for <= 100 classes (the network's output
  * width), else the mean pairwise |s_c - s_c'| with s_c divided by the class's row count
- * (method.md §7.7; details in linalg.h).  Classification only.  Same prepared pass as jacov
+ * (method.md §7.7; details in linalg.h).  Classification only: on a space whose task has no
+ * class label per sample (zc_space_task) it reports "degenerate".  Same prepared pass as jacov
  * (ZC_PASS_INPUT_JACOBIAN: forward and input-only backward of the sum of the outputs). */
 #include "config.h"
 #include <math.h>
@@ -24,6 +25,20 @@ static const ZcProxyNeeds epe_nas_needs = {
 static gboolean epe_nas_score(gpointer self, ZcEval *ev, double *out, GError **error) {
   ZcNet *net;
   ZcWorkspace *ws;
+  ZcSpaceTask task;
+  zc_space_task(zc_eval_space(ev), &task);
+  if (task.target != ZC_TARGET_LABEL) {
+    /* NAS-Bench-Suite-Zero has no epe_nas value for such tasks either (autoencoder, normal:
+     * its failure marker on every row) */
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DEGENERATE,
+                "the task of space %s has no class label per sample (its loss compares %s): epe_nas groups "
+                "the Jacobians by class and is undefined here",
+                zc_space_name(zc_eval_space(ev)),
+                task.target == ZC_TARGET_PIXEL_LABEL ? "a label per pixel"
+                : task.target == ZC_TARGET_INPUT    ? "the output with the input image"
+                                                    : "the output with a real-valued target");
+    return FALSE;
+  }
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
   const void *images;
   const gint32 *labels;

@@ -1,5 +1,5 @@
 /* Proxy `grasp` (Wang et al. 2020, as NASLib / NAS-Bench-Suite-Zero): with g the gradient of
- * the cross-entropy on one labelled batch (BatchNorm with batch statistics, temperature 1)
+ * the task's loss (zc_eval_loss_target: cross-entropy unless the space declares another) on one labelled batch (BatchNorm with batch statistics, temperature 1)
  * and H the Hessian of that loss with respect to all conv/linear weights,
  *   score = sum over conv/linear weights of -W (.) Hg = -W^T H g,
  * the sign flipped by NASLib so that it correlates positively with accuracy (method.md §7.3).
@@ -54,7 +54,8 @@ static void grasp_destroy(gpointer self) { g_free(self); }
 
 /* weights := W0 (1 + t), forward, backward; <g, grad> */
 static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const double *g, double t,
-                           const void *images, int batch, const gint32 *labels, double *dot, GError **error) {
+                           const void *images, int batch, ZcLossKind lk, const void *target, double *dot,
+                           GError **error) {
   guint nl = zc_net_n_layers(net);
   gsize off = 0;
   for (guint l = 0; l < nl; l++) {
@@ -70,7 +71,7 @@ static gboolean scaled_dot(ZcNet *net, ZcWorkspace *ws, const double *W0, const 
   }
   double loss;
   if (!zc_net_forward(net, ws, images, batch, error) ||
-      !zc_net_backward_loss(net, ws, ZC_LOSS_CE, labels, &loss, 0, error)) return FALSE;
+      !zc_net_backward_loss(net, ws, lk, target, &loss, 0, error)) return FALSE;
   double s = 0;
   off = 0;
   for (guint l = 0; l < nl; l++) {
@@ -90,10 +91,13 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
   ZcWorkspace *ws;
   if (!zc_eval_prepare(ev, &net, &ws, error)) return FALSE;
   int batch = zc_net_batch(net, ws);
-  const void *images;
-  const gint32 *labels;
-  /* the batch the prepared pass ran on (same kind, size, index and precision) */
-  if (!zc_eval_batch(ev, ZC_INPUT_REAL, (guint)batch, 0, TRUE, &images, &labels, error)) return FALSE;
+  const void *images, *target;
+  ZcLossKind lk;
+  /* the batch the prepared pass ran on (same kind, size, index and precision), and the
+   * task's loss and target on it (what the prepared ZC_PASS_LOSS back-propagated) */
+  if (!zc_eval_batch(ev, ZC_INPUT_REAL, (guint)batch, 0, TRUE, &images, NULL, error) ||
+      !zc_eval_loss_target(ev, net, ZC_INPUT_REAL, (guint)batch, 0, &lk, &target, error))
+    return FALSE;
   guint nl = zc_net_n_layers(net);
   gsize nw = zc_net_n_layer_weights(net), off = 0;
   double *W0 = g_new(double, nw), *g = g_new(double, nw);
@@ -106,8 +110,8 @@ static gboolean grasp_score(gpointer self, ZcEval *ev, double *out, GError **err
   }
   double t = gr->step, dp = 0, dm = 0;
   zc_net_set_bn_update_running(net, FALSE);
-  gboolean ok = scaled_dot(net, ws, W0, g, t, images, batch, labels, &dp, error) &&
-                scaled_dot(net, ws, W0, g, -t, images, batch, labels, &dm, error);
+  gboolean ok = scaled_dot(net, ws, W0, g, t, images, batch, lk, target, &dp, error) &&
+                scaled_dot(net, ws, W0, g, -t, images, batch, lk, target, &dm, error);
   zc_net_set_bn_update_running(net, TRUE);
   /* back to W exactly */
   off = 0;

@@ -21,8 +21,9 @@ static const ZcOption tnb_options[] = {
    "micro: the 4,096 cells in the 64-41414 skeleton; macro: the 3,256 basic-block stacks"},
   {"task", ZC_OPT_CHOICE, "class_object", 0, 0,
    "class_object|class_scene|autoencoder|normal|jigsaw|room_layout|segmentsemantic",
-   "Taskonomy task: its head (class_object 100 classes, class_scene 63); only the "
-   "classification tasks are available so far"},
+   "Taskonomy task and its head: class_object (100 classes), class_scene (63), room_layout (9 regression "
+   "outputs, MSE), autoencoder / normal (decoder to the input side, L1), segmentsemantic (17 classes per "
+   "pixel), jigsaw (1000 permutations; counted, not built)"},
   {"resolution", ZC_OPT_INT, "256", 16, 1024, NULL,
    "input side (the benchmark's 256; smaller is cheaper on a CPU)"},
   {NULL},
@@ -35,18 +36,6 @@ static gpointer tnb_create(const ZcOptions *opts, GError **error) {
     if (g_str_equal(task, tnb_task_name((TnbTask)i))) t = (TnbTask)i;
   if (t == TNB_N_TASKS) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: unknown task '%s'", task);
-    return NULL;
-  }
-  if (!tnb_task_classes(t)) {
-    /* autoencoder and normal are built and counted by tnb101_net.c / tnb101_genotype.c, but
-     * the core back-propagates every loss as cross-entropy on class labels: an image-shaped
-     * output would need a space-declared regression loss (L1), which the core lacks. */
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
-                tnb_task_supported(t)
-                    ? "tnb101: task '%s' is not available: its decoder needs an L1 image loss, and the core "
-                      "drives every loss as cross-entropy on class labels (use class_object or class_scene)"
-                    : "tnb101: task '%s' is not implemented yet (use class_object or class_scene)",
-                task);
     return NULL;
   }
   TnbSpace *s = g_new0(TnbSpace, 1);
@@ -142,6 +131,36 @@ static void tnb_input_shape(gpointer self, guint *c, guint *h, guint *w, guint *
   *classes = tnb_task_classes(s->macro.task);
 }
 
+/* NASLib's get_loss_fn (what NAS-Bench-Suite-Zero's proxies back-propagated): cross-entropy
+ * for the classification tasks, jigsaw and segmentsemantic, L1 for autoencoder and normal, MSE
+ * for room_layout.  Targets the shipped data cannot give are the core's seeded stand-ins. */
+static void tnb_task(gpointer self, ZcSpaceTask *task) {
+  TnbSpace *s = self;
+  TnbTask t = s->macro.task;
+  task->classes = tnb_task_classes(t);
+  task->target_numel = 0;
+  switch (t) {
+  case TNB_TASK_ROOM_LAYOUT:
+    task->loss = ZC_LOSS_MSE;
+    task->target = ZC_TARGET_REAL;
+    task->target_numel = TNB_ROOM_LAYOUT_DIMS;
+    break;
+  case TNB_TASK_AUTOENCODER:
+  case TNB_TASK_NORMAL:   /* stand-in for the surface-normal map: the input image */
+    task->loss = ZC_LOSS_L1;
+    task->target = ZC_TARGET_INPUT;
+    break;
+  case TNB_TASK_SEGMENTSEMANTIC:
+    task->loss = ZC_LOSS_CE;
+    task->target = ZC_TARGET_PIXEL_LABEL;
+    break;
+  default:
+    task->loss = ZC_LOSS_CE;
+    task->target = ZC_TARGET_LABEL;
+    break;
+  }
+}
+
 static const ZcSpaceIface tnb_iface = {
   .struct_size = sizeof(ZcSpaceIface),
   .create = tnb_create,
@@ -158,8 +177,9 @@ static const ZcSpaceIface tnb_iface = {
   .cost = tnb_cost_arch,
   .build = tnb_build,
   .input_shape = tnb_input_shape,
+  .task = tnb_task,
 };
 
-ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, tnb101, "1.0",
-                 "TransNAS-Bench-101 micro (4,096 cells) and macro (3,256 stacks), Taskonomy classification heads",
+ZC_PLUGIN_DEFINE(ZC_KIND_SPACE, tnb101, "1.1",
+                 "TransNAS-Bench-101 micro (4,096 cells) and macro (3,256 stacks), the Taskonomy task heads and losses",
                  "MIT", tnb_options, &tnb_iface)

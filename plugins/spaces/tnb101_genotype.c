@@ -253,13 +253,34 @@ static const char *const task_names[TNB_N_TASKS] = {
 const char *tnb_task_name(TnbTask t) { return t < TNB_N_TASKS ? task_names[t] : "?"; }
 
 guint tnb_task_classes(TnbTask t) {
-  return t == TNB_TASK_CLASS_OBJECT ? 100 : t == TNB_TASK_CLASS_SCENE ? 63 : 0;
+  switch (t) {
+  case TNB_TASK_CLASS_OBJECT: return 100;
+  case TNB_TASK_CLASS_SCENE: return 63;
+  case TNB_TASK_JIGSAW: return 1000;
+  case TNB_TASK_SEGMENTSEMANTIC: return 17;
+  default: return 0;
+  }
 }
 
-gboolean tnb_task_supported(TnbTask t) {
-  return t == TNB_TASK_CLASS_OBJECT || t == TNB_TASK_CLASS_SCENE || t == TNB_TASK_AUTOENCODER ||
-         t == TNB_TASK_NORMAL;
+TnbHead tnb_task_head(TnbTask t) {
+  switch (t) {
+  case TNB_TASK_CLASS_OBJECT:
+  case TNB_TASK_CLASS_SCENE:
+  case TNB_TASK_ROOM_LAYOUT: return TNB_HEAD_LINEAR;
+  case TNB_TASK_JIGSAW: return TNB_HEAD_SIAMESE;
+  case TNB_TASK_AUTOENCODER:
+  case TNB_TASK_NORMAL: return TNB_HEAD_GENERATIVE;
+  default: return TNB_HEAD_SEGMENTATION;
+  }
 }
+
+guint tnb_task_outputs(TnbTask t) {
+  if (t == TNB_TASK_ROOM_LAYOUT) return TNB_ROOM_LAYOUT_DIMS;
+  if (tnb_task_head(t) == TNB_HEAD_GENERATIVE) return 3;
+  return tnb_task_classes(t);
+}
+
+gboolean tnb_task_supported(TnbTask t) { return t < TNB_N_TASKS && t != TNB_TASK_JIGSAW; }
 
 /* ------------------------------------------------------------------ counting ------- */
 
@@ -383,20 +404,56 @@ static void decoder(Count *c, guint cin, guint h, guint n) {
   conv(c, cin, 3, 3, h, TRUE);
 }
 
+/* TransNAS SegmentationDecoder: conv 3x3 to 1024, 6 - n convs halving the channels, n - 1
+ * transposed convs halving them (x2 side), one more transposed conv (x2, same channels),
+ * each with bias, BN and LeakyReLU 0.2; then conv 3x3 to the classes with bias only. */
+static void seg_decoder(Count *c, guint cin, guint h, guint n, guint classes) {
+  guint ch = 1024;
+  conv(c, cin, ch, 3, h, TRUE);
+  bn(c, ch, h);
+  relu(c, ch, h);
+  for (guint i = 0; i < 6 - n; i++, ch /= 2) {
+    conv(c, ch, ch / 2, 3, h, TRUE);
+    bn(c, ch / 2, h);
+    relu(c, ch / 2, h);
+  }
+  for (guint i = 0; i < n; i++) {
+    guint co = i + 1 < n ? ch / 2 : ch;
+    c->params += (double)ch * co * 9 + co;
+    c->macs += (double)ch * co * 9 * h * h;
+    h *= 2;
+    bn(c, co, h);
+    relu(c, co, h);
+    ch = co;
+  }
+  conv(c, ch, classes, 3, h, TRUE);
+}
+
 static gboolean count(const TnbGenotype *g, const TnbMacro *m, Count *c, GError **error) {
-  if (!tnb_task_supported(m->task)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: task '%s' is not supported yet",
-                tnb_task_name(m->task));
+  if (m->task >= TNB_N_TASKS) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: unknown task %d", (int)m->task);
     return FALSE;
   }
   guint ch, h;
+  TnbHead head = tnb_task_head(m->task);
+  guint outs = tnb_task_outputs(m->task);
+  if (head == TNB_HEAD_SIAMESE) {
+    /* each tile (a quarter of the side) goes through the shared encoder, counted once as
+     * NBSZ's torchstat counted it; the decoder's pool sees the 9 tiles (counted 9 times),
+     * and the pooled features of the 9 tiles are concatenated for the linear layer */
+    encoder(c, g, m->resolution / 4, &ch, &h);
+    c->flops += (double)TNB_JIGSAW_TILES * ch * (h + 1) * (h + 1);
+    c->params += (double)ch * TNB_JIGSAW_TILES * outs + outs;
+    c->macs += (double)ch * TNB_JIGSAW_TILES * outs;
+    c->flops += (double)ch * TNB_JIGSAW_TILES * outs;
+    return TRUE;
+  }
   encoder(c, g, m->resolution, &ch, &h);
-  guint classes = tnb_task_classes(m->task);
-  if (classes) {
+  if (head == TNB_HEAD_LINEAR) {
     c->flops += (double)ch * (h + 1) * (h + 1);   /* torchstat's adaptive average pool */
-    c->params += (double)ch * classes + classes;
-    c->macs += (double)ch * classes;
-    c->flops += (double)ch * classes;
+    c->params += (double)ch * outs + outs;
+    c->macs += (double)ch * outs;
+    c->flops += (double)ch * outs;
     return TRUE;
   }
   guint n = tnb_decoder_upsamples(h, m->resolution);
@@ -407,7 +464,8 @@ static gboolean count(const TnbGenotype *g, const TnbMacro *m, Count *c, GError 
                 m->resolution);
     return FALSE;
   }
-  decoder(c, ch, h, n);
+  if (head == TNB_HEAD_GENERATIVE) decoder(c, ch, h, n);
+  else seg_decoder(c, ch, h, n, outs);
   return TRUE;
 }
 

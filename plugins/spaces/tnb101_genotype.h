@@ -58,10 +58,30 @@ typedef enum {
   TNB_N_TASKS
 } TnbTask;
 
+/* The head each task puts on the encoder (TransNAS / NASLib create_model):
+ *   LINEAR        global average pool, linear (class_object 100, class_scene 63, room_layout 9)
+ *   SIAMESE       jigsaw: 9 tiles through the shared encoder, pool, linear on the 9 concatenated
+ *                 features to 1000 permutation classes (counted, not built)
+ *   GENERATIVE    autoencoder, normal: GenerativeDecoder back to the input side, 3 channels, tanh
+ *   SEGMENTATION  segmentsemantic: SegmentationDecoder to 17 classes per pixel at the input side */
+typedef enum { TNB_HEAD_LINEAR, TNB_HEAD_SIAMESE, TNB_HEAD_GENERATIVE, TNB_HEAD_SEGMENTATION } TnbHead;
+
+#define TNB_JIGSAW_TILES 9
+/* Why jigsaw networks are not built (the space refuses the task with this reason). */
+#define TNB_JIGSAW_WHY                                                                        \
+  "its siamese encoder runs the 9 tiles of each image through one set of weights (9x the batch, " \
+  "BatchNorm statistics over all tiles), and the engine has neither weight sharing nor an op "  \
+  "that changes the batch; its params/FLOPs are counted (zcnas arch)"
+#define TNB_ROOM_LAYOUT_DIMS 9
+
 const char *tnb_task_name(TnbTask t);
-/* Output classes of a classification task (object 100, scene 63), else 0. */
+TnbHead tnb_task_head(TnbTask t);
+/* Classes of a task whose target is a class (object 100, scene 63, jigsaw 1000,
+ * segmentsemantic 17 per pixel), else 0. */
 guint tnb_task_classes(TnbTask t);
-/* Tasks whose network this module builds and counts. */
+/* Output channels of the head: the classes, 9 for room_layout, 3 for the decoders. */
+guint tnb_task_outputs(TnbTask t);
+/* Tasks whose network tnb101_net.c builds (all but jigsaw); tnb_cost counts every task. */
 gboolean tnb_task_supported(TnbTask t);
 
 typedef struct {
@@ -72,11 +92,11 @@ typedef struct {
 /* Side of the encoder's output feature map for a given input side. */
 guint tnb_encoder_side(const TnbGenotype *g, guint resolution, guint *channels);
 
-/* Parameters and forward FLOPs at batch 1 of the encoder plus the task's head/decoder,
+/* Parameters and forward FLOPs at batch 1 of the encoder plus the task's head/decoder
+ * (jigsaw: the encoder on one tile of side resolution/4, once, as NBSZ's table counts it),
  * counted as NAS-Bench-Suite-Zero's tables (torchstat: conv/linear multiply-adds without
  * bias terms, 1 per ReLU input, 2 per affine BatchNorm input, (H+1)(W+1) per channel for
- * the global average pool).  FALSE (error set) for a task not supported or a resolution
- * the decoder cannot reach. */
+ * the global average pool).  FALSE (error set) for a resolution the decoder cannot reach. */
 gboolean tnb_cost(const TnbGenotype *g, const TnbMacro *m, double *params, double *flops,
                   GError **error);
 /* Just the conv/transposed-conv/linear multiply-adds (what zc_net_macs counts). */

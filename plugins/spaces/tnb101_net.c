@@ -4,10 +4,14 @@
  *   stem     conv3x3 s2 (3 -> 32, no bias) - BN, then ReLU - conv3x3 s2 (32 -> 64) - BN
  *   layers   one per layer digit, two cells/blocks each; the first takes the digit's stride
  *            (3, 4: 2) and channels (2, 4: doubled)                    tag BLOCK_OUTPUT
- *   class_*  global average pool - linear (role "head")     (pre-pool map tagged PRE_GAP)
- *   autoencoder, normal  (only with -DTNB_WITH_DECODER: the unit test) GenerativeDecoder:
- *            13 conv/deconv 3x3 layers with bias, BN and
+ *   class_*, room_layout  global average pool - linear to 100 / 63 / 9 (role "head")
+ *            (pre-pool map tagged PRE_GAP)
+ *   autoencoder, normal  GenerativeDecoder: 13 conv/deconv 3x3 layers with bias, BN and
  *            LeakyReLU(0.2), then conv 16 -> 3 with bias and tanh (role "head")
+ *   segmentsemantic  SegmentationDecoder: conv 3x3 to 1024, 6 - n halving convs, n - 1
+ *            halving deconvs, one deconv keeping the channels (bias, BN, LeakyReLU 0.2
+ *            each), conv 3x3 to 17 with bias (role "head"); n = log2(resolution / side)
+ *   jigsaw   not built: its 9 tiles share one encoder's weights (see tnb101.c)
  *
  * Micro cell: node j sums its incoming edges (1<-0; 2<-0, 2<-1; 3<-0, 3<-1, 3<-2) and the
  * cell outputs node 3.  Edges from node 0 take the cell's stride and channel change; a skip
@@ -90,10 +94,29 @@ static int basic_block(ZcNet *net, int x, int cin, int cout, int stride, GError 
   return zc_net_add(net, sum, 2, error);
 }
 
-#ifdef TNB_WITH_DECODER
-/* The decoder calls builder functions outside the plugin API (ZCNAS_1: transposed conv,
- * LeakyReLU, tanh), so only the unit test, linked to the whole library, compiles it in;
- * the plugin refuses the decoder tasks at space creation anyway (see tnb101.c). */
+static int conv_bn_lrelu(ZcNet *net, int x, int out_c, gboolean up, GError **error) {
+  CK(x = up ? zc_net_conv_transpose2d(net, x, out_c, 3, 2, 1, 1, TRUE, error)
+            : zc_net_conv2d(net, x, out_c, 3, 1, 1, TRUE, error));
+  CK(x = zc_net_batchnorm(net, x, TRUE, error));
+  return zc_net_leaky_relu(net, x, 0.2, error);
+}
+
+/* TransNAS SegmentationDecoder with n upsamplings */
+static int seg_decoder(ZcNet *net, int x, guint n, int classes, GError **error) {
+  int ch = 1024;
+  CK(x = conv_bn_lrelu(net, x, ch, FALSE, error));
+  for (guint i = 0; i < 6 - n; i++, ch /= 2) CK(x = conv_bn_lrelu(net, x, ch / 2, FALSE, error));
+  for (guint i = 0; i < n; i++) {
+    int co = i + 1 < n ? ch / 2 : ch;
+    CK(x = conv_bn_lrelu(net, x, co, TRUE, error));
+    ch = co;
+  }
+  CK(x = zc_net_conv2d(net, x, classes, 3, 1, 1, TRUE, error));
+  zc_net_set_role(net, x, "head");
+  return x;
+}
+
+/* TransNAS GenerativeDecoder with n upsamplings */
 static int decoder(ZcNet *net, int x, guint n, GError **error) {
   static const int outs[13] = {1024, 1024, 512, 512, 256, 128, 64, 64, 32, 32, 16, 32, 16};
   for (int i = 0; i < 13; i++) {
@@ -108,7 +131,6 @@ static int decoder(ZcNet *net, int x, guint n, GError **error) {
   zc_net_set_role(net, x, "head");
   return zc_net_tanh(net, x, error);
 }
-#endif
 
 static gboolean build(ZcNet *net, const TnbGenotype *g, const TnbMacro *m, GError **error) {
   int x = zc_net_input(net, 3, (int)m->resolution, (int)m->resolution);
@@ -132,18 +154,14 @@ static gboolean build(ZcNet *net, const TnbGenotype *g, const TnbMacro *m, GErro
     }
     ch = t;
   }
-  guint classes = tnb_task_classes(m->task);
-  if (classes) {
+  TnbHead head = tnb_task_head(m->task);
+  int outs = (int)tnb_task_outputs(m->task);
+  if (head == TNB_HEAD_LINEAR) {
     zc_net_add_tags(net, x, ZC_TAG_PRE_GAP);
     if ((x = zc_net_global_avgpool(net, x, error)) < 0) return FALSE;
-    if ((x = zc_net_linear(net, x, (int)classes, TRUE, error)) < 0) return FALSE;
+    if ((x = zc_net_linear(net, x, outs, TRUE, error)) < 0) return FALSE;
     zc_net_set_role(net, x, "head");
   } else {
-#ifndef TNB_WITH_DECODER
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: this build has no %s decoder",
-                tnb_task_name(m->task));
-    return FALSE;
-#else
     ZcShape sh;
     zc_net_shape(net, x, &sh);
     guint n = tnb_decoder_upsamples((guint)sh.dims[1], m->resolution);
@@ -152,8 +170,8 @@ static gboolean build(ZcNet *net, const TnbGenotype *g, const TnbMacro *m, GErro
                   sh.dims[1], sh.dims[2], m->resolution, m->resolution);
       return FALSE;
     }
-    if ((x = decoder(net, x, n, error)) < 0) return FALSE;
-#endif
+    x = head == TNB_HEAD_GENERATIVE ? decoder(net, x, n, error) : seg_decoder(net, x, n, outs, error);
+    if (x < 0) return FALSE;
   }
   zc_net_set_output(net, x);
   return TRUE;
@@ -162,8 +180,8 @@ static gboolean build(ZcNet *net, const TnbGenotype *g, const TnbMacro *m, GErro
 ZcNet *tnb_net_build(const TnbGenotype *g, const TnbMacro *m, gboolean float64, guint64 seed, GError **error) {
   g_return_val_if_fail(g && m, NULL);
   if (!tnb_task_supported(m->task)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: task '%s' is not supported yet",
-                tnb_task_name(m->task));
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "tnb101: task '%s' is not built: %s",
+                tnb_task_name(m->task), TNB_JIGSAW_WHY);
     return NULL;
   }
   ZcNet *net = zc_net_new(float64 ? ZC_F64 : ZC_F32);

@@ -189,9 +189,22 @@ expect_status 2 "$ZCNAS" arch --space tnb101 --arch 64-41414-1_0x_210
 grep -q "at position 13: cell node 2, edge from node 1: not an op 0..3" "$T/err" || fail "tnb101 bad op message"
 expect_status 2 "$ZCNAS" arch --space tnb101 --arch 64-1242-basic
 grep -q "is a macro architecture, the space is variant=micro" "$T/err" || fail "tnb101 variant message"
-expect_status 2 "$ZCNAS" arch --space tnb101 --set space.task=jigsaw --index 0
-grep -q "task 'jigsaw' is not implemented yet" "$T/err" || fail "tnb101 jigsaw refusal"
-expect_status 2 "$ZCNAS" arch --space tnb101 --set space.task=autoencoder --index 0
-grep -q "needs an L1 image loss" "$T/err" || fail "tnb101 autoencoder refusal"
+# jigsaw: counted (NBSZ's jigsaw row), its network refused with the reason
+"$ZCNAS" arch --space tnb101 --set space.task=jigsaw --arch 64-41414-1_00_210 | tail -n 1 > "$T/tj.txt"
+[ "$(cat "$T/tj.txt")" = "1060,64-41414-1_00_210,5.487368,21.101056" ] || fail "tnb101 jigsaw row: $(cat "$T/tj.txt")"
+echo 64-41414-3_01_230 > "$T/tt.txt"
+expect_status 2 "$ZCNAS" score --space tnb101 --set space.task=jigsaw --set space.resolution=32 --arch-file "$T/tt.txt" \
+  --proxy synflow --no-cache --batch 4 --data gaussian:3x32x32
+grep -q "task 'jigsaw' is not built: its siamese encoder" "$T/err" || fail "tnb101 jigsaw refusal"
+# each new task scores one architecture at 32x32 with its own loss: finite scores
+for task in room_layout autoencoder normal segmentsemantic; do
+  "$ZCNAS" score --space tnb101 --set space.task=$task --set space.resolution=32 --arch-file "$T/tt.txt" \
+    --proxy synflow,grad_norm,fisher,epe_nas --no-cache --batch 4 --data gaussian:3x32x32 > "$T/ts.csv" 2> "$T/err" \
+    || fail "tnb101 $task score exited $?: $(cat "$T/err")"
+  tail -n 1 "$T/ts.csv" | awk -F, -v t=$task '{ for (i = 3; i <= 4; i++) if ($i == "nan" || $i == "inf" || $i == "-inf") exit 1
+    if (t != "segmentsemantic" && $5 != "nan") exit 1 }' || fail "tnb101 $task scores: $(tail -n 1 "$T/ts.csv")"
+  [ "$task" = segmentsemantic ] || grep -q "epe_nas: the task of space tnb101 has no class label per sample" "$T/err" \
+    || fail "tnb101 $task epe_nas not degenerate"
+done
 
 echo "spaces.sh: all checks passed"

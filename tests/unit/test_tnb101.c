@@ -150,7 +150,6 @@ static void test_cost_tables(void **state) {
       for (int t = 0; t < TNB_N_TASKS; t++)
         if (!strcmp(f[ct], tnb_task_name((TnbTask)t))) m.task = (TnbTask)t;
       assert_true(m.task < TNB_N_TASKS);
-      if (!tnb_task_supported(m.task)) continue;
       TnbGenotype g;
       parse_ok(f[ca], &g);
       double p, fl;
@@ -159,21 +158,51 @@ static void test_cost_tables(void **state) {
       okp += fabs(p * 1e-6 - g_ascii_strtod(f[cp], NULL)) < 5e-7;
       okf += fabs(fl * 1e-6 - g_ascii_strtod(f[cf], NULL)) < 5e-7;
     }
-    /* micro 4 x 711 rows; macro 662 + 662 + 725 + 725 */
-    assert_int_equal(n, v == 0 ? 2844 : 2774);
+    /* micro 5 x 711 rows (jigsaw included); macro 662 + 662 + 725 + 725 + 725 */
+    assert_int_equal(n, v == 0 ? 3555 : 3499);
     assert_int_equal(okp, n);
     assert_int_equal(okf, n);
     g_ptr_array_unref(rows);
     g_free(path);
   }
+  /* jigsaw is counted but not built */
   TnbGenotype g;
   TnbMacro m = {TNB_TASK_JIGSAW, 256};
-  double p, fl;
   GError *err = NULL;
   parse_ok("64-41414-1_00_210", &g);
-  assert_false(tnb_cost(&g, &m, &p, &fl, &err));
-  assert_non_null(strstr(err->message, "task 'jigsaw' is not supported yet"));
+  assert_null(tnb_net_build(&g, &m, FALSE, 1, &err));
+  assert_non_null(strstr(err->message, "task 'jigsaw' is not built: its siamese encoder"));
   g_clear_error(&err);
+}
+
+/* room_layout and segmentsemantic have no table: their parameters against a count by hand
+ * from NBSZ's class_object row of 64-41414-1_00_210 (0.929668 M: encoder + linear 512 -> 100
+ * with bias), at 256x256 (encoder output 512 x 8 x 8, so 5 upsamplings). */
+static void test_independent_params(void **state) {
+  const double encoder = 929668 - (512 * 100 + 100);
+  /* room_layout: linear 512 -> 9 with bias */
+  const double room = encoder + 512 * 9 + 9;
+  /* SegmentationDecoder, n = 5: conv 512->1024, conv 1024->512 (6 - n = 1), deconvs
+   * 512->256->128->64->32 (n - 1 = 4), deconv 32->32, each 3x3 with bias and an affine BN;
+   * conv 32->17 with bias */
+  static const int layers[][2] = {{512, 1024}, {1024, 512}, {512, 256}, {256, 128}, {128, 64}, {64, 32}, {32, 32}};
+  double seg = encoder;
+  for (guint i = 0; i < G_N_ELEMENTS(layers); i++) seg += layers[i][0] * layers[i][1] * 9.0 + 3.0 * layers[i][1];
+  seg += 32 * 17 * 9 + 17;
+  TnbGenotype g;
+  parse_ok("64-41414-1_00_210", &g);
+  static const TnbTask tasks[] = {TNB_TASK_ROOM_LAYOUT, TNB_TASK_SEGMENTSEMANTIC};
+  const double want[] = {room, seg};
+  for (int t = 0; t < 2; t++) {
+    TnbMacro m = {tasks[t], 256};
+    double p, fl;
+    assert_true(tnb_cost(&g, &m, &p, &fl, NULL));
+    if (p != want[t]) fail_msg("%s: params %.0f, by hand %.0f", tnb_task_name(tasks[t]), p, want[t]);
+    ZcNet *net = tnb_net_build(&g, &m, FALSE, 1, NULL);
+    assert_non_null(net);
+    assert_int_equal(zc_net_n_params(net), (gsize)want[t]);
+    zc_net_free(net);
+  }
 }
 
 static void test_sample_mutate(void **state) {
@@ -216,9 +245,10 @@ static void test_net_counts(void **state) {
   static const char *const archs[] = {"64-41414-1_00_210", "64-41414-3_33_333", "64-41414-0_00_000",
                                       "64-41414-1_11_111", "64-1242-basic", "64-444311-basic",
                                       "64-111114-basic", "64-31312-basic"};
-  static const TnbTask tasks[] = {TNB_TASK_CLASS_SCENE, TNB_TASK_AUTOENCODER};
+  static const TnbTask tasks[] = {TNB_TASK_CLASS_SCENE, TNB_TASK_AUTOENCODER, TNB_TASK_ROOM_LAYOUT,
+                                  TNB_TASK_SEGMENTSEMANTIC};
   for (guint i = 0; i < G_N_ELEMENTS(archs); i++)
-    for (guint t = 0; t < 2; t++) {
+    for (guint t = 0; t < G_N_ELEMENTS(tasks); t++) {
       TnbGenotype g;
       parse_ok(archs[i], &g);
       TnbMacro m = {tasks[t], 256};
@@ -232,12 +262,12 @@ static void test_net_counts(void **state) {
         fail_msg("%s %s: macs %.0f vs %.0f", archs[i], tnb_task_name(tasks[t]), zc_net_macs(net), tnb_macs(&g, &m));
       ZcShape sh;
       assert_true(zc_net_shape(net, zc_net_output(net), &sh));
-      if (t == 0) {
+      if (t == 0 || t == 2) {
         assert_int_equal(sh.ndim, 1);
-        assert_int_equal(sh.dims[0], 63);
+        assert_int_equal(sh.dims[0], t == 0 ? 63 : 9);
       } else {
         assert_int_equal(sh.ndim, 3);
-        assert_int_equal(sh.dims[0], 3);
+        assert_int_equal(sh.dims[0], t == 1 ? 3 : 17);
         assert_int_equal(sh.dims[1], 256);
         assert_int_equal(sh.dims[2], 256);
       }
@@ -256,8 +286,9 @@ static void *randn(ZcDType dt, gsize n, guint64 seed) {
 
 /* Forward + backward at small inputs: class_object at 64x64 with cross-entropy (output
  * (2, 100)), autoencoder at 32x32 with L1 against the input (output (3, 32, 32), in
- * [-1, 1] from the tanh); loss finite and positive, every gradient finite, the stem's
- * gradient non-zero. */
+ * [-1, 1] from the tanh), room_layout with MSE on 9 outputs, segmentsemantic with
+ * cross-entropy per pixel (output (17, H, W)); loss finite and positive, every gradient
+ * finite, the stem's gradient non-zero. */
 static void run_fwd_bwd(const char *arch, TnbTask task, guint res) {
   TnbGenotype g;
   parse_ok(arch, &g);
@@ -273,7 +304,18 @@ static void run_fwd_bwd(const char *arch, TnbTask task, guint res) {
   gsize no = zc_net_numel(net, out);
   const float *y = zc_net_value(net, ws, out);
   double loss = NAN;
-  if (tnb_task_classes(task)) {
+  if (task == TNB_TASK_ROOM_LAYOUT) {
+    assert_int_equal(no, 9);
+    double *t = randn(ZC_F32, 2 * no, 8);
+    if (!zc_net_backward_loss(net, ws, ZC_LOSS_MSE, t, &loss, 0, &err)) fail_msg("%s", err->message);
+    g_free(t);
+  } else if (task == TNB_TASK_SEGMENTSEMANTIC) {
+    assert_int_equal(no, 17 * (gsize)res * res);
+    gint32 *lab = g_new(gint32, 2 * (gsize)res * res);
+    for (gsize k = 0; k < 2 * (gsize)res * res; k++) lab[k] = (gint32)(k * 7 % 17);
+    if (!zc_net_backward_loss(net, ws, ZC_LOSS_CE, lab, &loss, 0, &err)) fail_msg("%s", err->message);
+    g_free(lab);
+  } else if (tnb_task_classes(task)) {
     assert_int_equal(no, tnb_task_classes(task));
     for (gsize k = 0; k < 2 * no; k++) assert_true(isfinite(y[k]));
     gint32 labels[2] = {3, 62};
@@ -306,6 +348,10 @@ static void test_forward_backward(void **state) {
   run_fwd_bwd("64-1242-basic", TNB_TASK_CLASS_OBJECT, 64);
   run_fwd_bwd("64-41414-2_02_103", TNB_TASK_AUTOENCODER, 32);
   run_fwd_bwd("64-2341-basic", TNB_TASK_NORMAL, 32);
+  run_fwd_bwd("64-41414-3_01_230", TNB_TASK_ROOM_LAYOUT, 64);
+  run_fwd_bwd("64-1242-basic", TNB_TASK_ROOM_LAYOUT, 32);
+  run_fwd_bwd("64-41414-2_11_302", TNB_TASK_SEGMENTSEMANTIC, 32);
+  run_fwd_bwd("64-4123-basic", TNB_TASK_SEGMENTSEMANTIC, 64);
 }
 
 int main(void) {
@@ -314,6 +360,7 @@ int main(void) {
     cmocka_unit_test(test_enumeration),
     cmocka_unit_test(test_parse_errors),
     cmocka_unit_test(test_cost_tables),
+    cmocka_unit_test(test_independent_params),
     cmocka_unit_test(test_sample_mutate),
     cmocka_unit_test(test_net_counts),
     cmocka_unit_test(test_forward_backward),
