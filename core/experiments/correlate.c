@@ -144,7 +144,8 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   const ZcScoreLayout *layout = zc_evaluator_layout(ev);
   guint np = zc_evaluator_n_proxies(ev), ns = layout->n_scores;
   ZcOptions *sample = zc_options_resolve(zc_sample_schema, zc_run_lookup(ctx, "sample"), "sample", NULL, error);
-  GPtrArray *benchmarks = sample ? zc_benchmarks_load(ctx, space, st->quiet, error) : NULL;
+  /* a suite reads each table twice (check, then run): warn once */
+  GPtrArray *benchmarks = sample ? zc_benchmarks_load(ctx, space, st->quiet || (ctx->scope && !ctx->dry), error) : NULL;
   if (!benchmarks) {
     zc_options_free(sample);
     zc_evaluator_free(ev);
