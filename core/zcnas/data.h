@@ -39,7 +39,10 @@ typedef enum {
   ZC_DATA_CIFAR10,
   ZC_DATA_CIFAR100,
   ZC_DATA_FMNIST,
-  ZC_DATA_GAUSSIAN
+  ZC_DATA_GAUSSIAN,
+  ZC_DATA_NPY,        /* numpy .npy array (+ labels .npy) */
+  ZC_DATA_NPZ,        /* numpy .npz archive with images and labels members */
+  ZC_DATA_IMAGES      /* directory of PNG / JPEG files with a label list */
 } ZcDataKind;
 
 #define ZC_DATA_MAX_CHANNELS 16
