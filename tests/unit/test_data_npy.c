@@ -437,6 +437,37 @@ static void test_npz_stored_deflated(void **state) {
 }
 
 /* One ZC_ERROR_DATA per malformed .npy, naming the file and the fault. */
+/* The shipped fixture (tests/data/cifar10-16x16-first100.npz, made by tests/data/mknpz16.c
+ * from the first 100 records of share/data/cifar10_test2000.bin by 2x2 box averages,
+ * rounded): its pixels are CIFAR-10 resampled to 16x16 (bilinear at scale 1/2 is the box
+ * average) within half a grey level, its 1-based labels the CIFAR labels. */
+static void test_fixture_is_cifar10_halved(void **state) {
+  const char *npz = ZC_TEST_SRCDIR "/tests/data/cifar10-16x16-first100.npz";
+  const char *bin = ZC_TEST_SRCDIR "/share/data/cifar10_test2000.bin";
+  if (!g_file_test(npz, G_FILE_TEST_IS_REGULAR) || !g_file_test(bin, G_FILE_TEST_IS_REGULAR))
+    fail_msg("%s or %s missing", npz, bin);
+  g_autofree char *s1 = g_strdup_printf("npz(label_base=1,mean=0/0/0,std=1/1/1):%s", npz);
+  g_autofree char *s2 = g_strdup_printf("cifar10(size=16,mean=0/0/0,std=1/1/1):%s", bin);
+  ZcDataset *a = open_ok(s1), *b = open_ok(s2);
+  guint c, h, w;
+  zc_dataset_shape(a, &c, &h, &w);
+  assert_int_equal(c, 3), assert_int_equal(h, 16), assert_int_equal(w, 16);
+  assert_int_equal(zc_dataset_n_images(a), 100);
+  assert_int_equal(zc_dataset_num_classes(a), 10);
+  float x[768], y[768];
+  double worst = 0;
+  for (guint i = 0; i < 100; i++) {
+    assert_int_equal(zc_dataset_label(a, i), zc_dataset_label(b, i));
+    zc_dataset_image(a, i, x);
+    zc_dataset_image(b, i, y);
+    for (guint j = 0; j < 768; j++) worst = MAX(worst, fabs((double)x[j] - y[j]));
+  }
+  assert_true(worst <= 0.5 / 255 + 1e-6);
+  assert_true(worst > 0);   /* rounded: not the float average itself */
+  zc_dataset_free(a);
+  zc_dataset_free(b);
+}
+
 static void test_npy_errors(void **state) {
   guint8 px[48];
   planar_u8(px);
@@ -505,6 +536,7 @@ int main(void) {
       cmocka_unit_test(test_label_base_and_class_filter),
       cmocka_unit_test(test_npz_stored_deflated),
       cmocka_unit_test(test_npy_errors),
+      cmocka_unit_test(test_fixture_is_cifar10_halved),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
