@@ -13,9 +13,9 @@
 
 gboolean zc_data_load_images(ZcDataset *ds, const ZcDataOpts *o, GError **error) {
   g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
-              "data spec '%s': zcnas was built without PNG/JPEG support (configure found no "
-              "libpng or libjpeg: install the Debian packages libpng-dev and libjpeg-dev and "
-              "rebuild)", zc_dataset_spec(ds));
+              "data spec '%s': zcnas was built without PNG/JPEG support (configured "
+              "--without-images, or libpng or libjpeg missing: install the Debian packages "
+              "libpng-dev and libjpeg-dev, configure and rebuild)", zc_dataset_spec(ds));
   return FALSE;
 }
 

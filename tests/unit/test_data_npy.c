@@ -2,6 +2,7 @@
  * here byte by byte (versions 1.0, 2.0, 3.0), .npz archives built here (stored and
  * deflated members, numpy's zip64 local headers), read back to exact normalised floats;
  * layouts, label_base and the class filter; one message per malformed file. */
+#include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -528,6 +529,18 @@ static void test_npy_errors(void **state) {
   expect_error("npy(shape=3x2):/x", ZC_ERROR_CONFIG, "shape '3x2' is not CxHxW", NULL);
 }
 
+/* images: needs libpng and libjpeg; without them one message says so (either branch
+ * checks a message). */
+static void test_images_built_or_not(void **state) {
+  g_autofree char *missing = tpath("no-such-dir");
+  g_autofree char *spec = g_strdup_printf("images:%s", missing);
+#ifdef ZC_HAVE_IMAGES
+  expect_error(spec, ZC_ERROR_IO, "no-such-dir: not a directory", NULL);
+#else
+  expect_error(spec, ZC_ERROR_CONFIG, "zcnas was built without PNG/JPEG support", "libpng-dev");
+#endif
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_npy_u8_exact),
@@ -537,6 +550,7 @@ int main(void) {
       cmocka_unit_test(test_npz_stored_deflated),
       cmocka_unit_test(test_npy_errors),
       cmocka_unit_test(test_fixture_is_cifar10_halved),
+      cmocka_unit_test(test_images_built_or_not),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
