@@ -529,6 +529,35 @@ static void test_npy_errors(void **state) {
   expect_error("npy(shape=3x2):/x", ZC_ERROR_CONFIG, "shape '3x2' is not CxHxW", NULL);
 }
 
+/* Files written by numpy itself (tests/data/numpy-*, numpy 1.24.2: savez with its zip64
+ * local headers, savez_compressed, save of a float32 NHWC array with int32 labels): the
+ * pixels are ((k * 7 + 3) mod 256) over the NCHW array, labels 1, 2, 3, 1, 2, 3. */
+static void test_numpy_written(void **state) {
+  const char *specs[3] = {"npz(label_base=1,mean=0/0/0,std=1/1/1):" ZC_TEST_SRCDIR "/tests/data/numpy-savez.npz",
+                          "npz(label_base=1,mean=0/0/0,std=1/1/1):" ZC_TEST_SRCDIR "/tests/data/numpy-savez-compressed.npz",
+                          "npy(label_base=1,mean=0/0/0,std=1/1/1):" ZC_TEST_SRCDIR "/tests/data/numpy-nhwc-float32.npy"};
+  for (guint k = 0; k < 3; k++) {
+    ZcDataset *ds = open_ok(specs[k]);
+    guint c, h, w;
+    zc_dataset_shape(ds, &c, &h, &w);
+    assert_int_equal(c, 3), assert_int_equal(h, 4), assert_int_equal(w, 4);
+    assert_int_equal(zc_dataset_n_images(ds), 6);
+    assert_int_equal(zc_dataset_num_classes(ds), 3);
+    float out[48];
+    for (guint i = 0; i < 6; i++) {
+      assert_int_equal(zc_dataset_label(ds, i), i % 3);
+      zc_dataset_image(ds, i, out);
+      for (guint j = 0; j < 48; j++) {
+        guint b = ((i * 48 + j) * 7 + 3) % 256;
+        /* uint8: b / 255 in float; float32: numpy's b / 255 in double, rounded to float */
+        float want = k < 2 ? (float)b / 255.0f : (float)((double)b / 255.0);
+        assert_true(out[j] == want);
+      }
+    }
+    zc_dataset_free(ds);
+  }
+}
+
 /* images: needs libpng and libjpeg; without them one message says so (either branch
  * checks a message). */
 static void test_images_built_or_not(void **state) {
@@ -551,6 +580,7 @@ int main(void) {
       cmocka_unit_test(test_npy_errors),
       cmocka_unit_test(test_fixture_is_cifar10_halved),
       cmocka_unit_test(test_images_built_or_not),
+      cmocka_unit_test(test_numpy_written),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
