@@ -13,32 +13,15 @@
 #include <zcnas/rng.h>
 #include "data-private.h"
 
-struct ZcDataset {
-  ZcDataKind kind;
-  char *spec;
-  char *path;           /* images file; NULL for gaussian */
-  guint c, h, w, num_classes;   /* h, w: the size of the images handed out */
-  guint sh, sw;         /* the size stored (equal to h, w unless resized) */
-  gsize n;              /* stored images */
-  guint8 *pixels;       /* n x c x sh x sw bytes */
-  guint8 *labels;       /* n */
-  gsize *by_class;      /* image indices grouped by class, ascending inside a class */
-  gsize *class_start;   /* num_classes + 1 offsets into by_class */
-  float mean[ZC_DATA_MAX_CHANNELS], std[ZC_DATA_MAX_CHANNELS];
-  char *hash;
-};
 
-static const char *const kind_names[] = {"cifar10", "cifar100", "fmnist", "gaussian"};
+static const char *const kind_names[] = {"cifar10", "cifar100", "fmnist", "gaussian", "npy", "npz", "images"};
 
 /* ---- file readers ---------------------------------------------------------------- */
 
-/* Largest data file read (and, for gzip, largest decompressed contents): the biggest
- * supported file, the CIFAR-100 training set, has 154 MB.  See docs/data.md. */
-#define MAX_FILE_BYTES ((guint64)1 << 30)
 /* Largest batch of float images handed out (docs/data.md). */
 #define MAX_BATCH_BYTES ((guint64)2 << 30)
 
-/* Opens a data file that must be a regular file of at most MAX_FILE_BYTES: a FIFO,
+/* Opens a data file that must be a regular file of at most ZC_DATA_MAX_FILE_BYTES: a FIFO,
  * device or /dev/zero would otherwise be read until memory runs out (O_NONBLOCK: opening
  * a FIFO must not wait for a writer).  Returns the descriptor, -1 with an error. */
 static int open_data_file(const char *path, guint64 *size, GError **error) {
@@ -54,10 +37,10 @@ static int open_data_file(const char *path, guint64 *size, GError **error) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: not a regular file (%s)", path,
                 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a file");
-  } else if ((guint64)st.st_size > MAX_FILE_BYTES) {
+  } else if ((guint64)st.st_size > ZC_DATA_MAX_FILE_BYTES) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
                 "%s: %" G_GUINT64_FORMAT " bytes, more than the %" G_GUINT64_FORMAT
-                " bytes a data file may have", path, (guint64)st.st_size, MAX_FILE_BYTES);
+                " bytes a data file may have", path, (guint64)st.st_size, ZC_DATA_MAX_FILE_BYTES);
   } else {
     *size = (guint64)st.st_size;
     return fd;
@@ -67,7 +50,7 @@ static int open_data_file(const char *path, guint64 *size, GError **error) {
 }
 
 /* The whole file, its size known before anything is allocated. */
-static gboolean read_file(const char *path, guint8 **buf, gsize *len, GError **error) {
+gboolean zc_data_read_file(const char *path, guint8 **buf, gsize *len, GError **error) {
   guint64 size = 0;
   int fd = open_data_file(path, &size, error);
   if (fd < 0) return FALSE;
@@ -113,7 +96,7 @@ static gboolean read_gz(const char *path, guint8 **buf, gsize *len, GError **err
   int got;
   gboolean too_big = FALSE;
   while ((got = gzread(f, chunk, sizeof chunk)) > 0) {
-    if (a->len + (guint64)got > MAX_FILE_BYTES) {   /* a gzip bomb */
+    if (a->len + (guint64)got > ZC_DATA_MAX_FILE_BYTES) {   /* a gzip bomb */
       too_big = TRUE;
       break;
     }
@@ -122,7 +105,7 @@ static gboolean read_gz(const char *path, guint8 **buf, gsize *len, GError **err
   if (too_big) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
                 "%s: decompresses to more than the %" G_GUINT64_FORMAT " bytes a data file may have", path,
-                MAX_FILE_BYTES);
+                ZC_DATA_MAX_FILE_BYTES);
     gzclose(f);
     g_byte_array_free(a, TRUE);
     return FALSE;
@@ -159,7 +142,7 @@ static gboolean load_cifar(ZcDataset *ds, gboolean hundred, GError **error) {
   const guint classes = hundred ? 100 : 10;
   guint8 *buf;
   gsize len;
-  if (!read_file(ds->path, &buf, &len, error)) return FALSE;
+  if (!zc_data_read_file(ds->path, &buf, &len, error)) return FALSE;
   if (len == 0 || len % rec) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
                 "%s: size %" G_GSIZE_FORMAT " bytes is not a multiple of %" G_GSIZE_FORMAT
@@ -173,7 +156,7 @@ static gboolean load_cifar(ZcDataset *ds, gboolean hundred, GError **error) {
   ds->h = ds->w = 32;
   ds->num_classes = classes;
   ds->pixels = g_malloc(ds->n * 3072);
-  ds->labels = g_malloc(ds->n);
+  ds->labels = g_new(guint32, ds->n);
   for (gsize i = 0; i < ds->n; i++) {
     const guint8 *r = buf + i * rec;
     if (hundred && r[0] >= 20) {
@@ -276,7 +259,8 @@ static gboolean load_fmnist(ZcDataset *ds, GError **error) {
   ds->w = cols;
   ds->num_classes = 10;
   ds->pixels = g_memdup2(img + 16, (gsize)n * rows * cols);
-  ds->labels = g_memdup2(lab + 8, n);
+  ds->labels = g_new(guint32, n);
+  for (guint32 i = 0; i < n; i++) ds->labels[i] = lab[8 + i];
   return TRUE;
 }
 
@@ -297,7 +281,17 @@ typedef struct {
   float mean[ZC_DATA_MAX_CHANNELS], std[ZC_DATA_MAX_CHANNELS];
   guint classes;   /* 0 = default */
   guint size_h, size_w;   /* 0 = as stored */
+  char *labels, *data_key;
+  gboolean has_label_base, has_layout;
+  guint label_base;
+  guint shape_c, shape_h, shape_w;
+  int layout;
 } SpecOpts;
+
+static void spec_opts_clear(SpecOpts *o) {
+  g_free(o->labels);
+  g_free(o->data_key);
+}
 
 G_GNUC_PRINTF(3, 4)
 static gboolean spec_error(GError **error, const char *spec, const char *fmt, ...) {
@@ -337,6 +331,7 @@ static gboolean parse_uint_field(const char *s, guint max, guint *out) {
   return TRUE;
 }
 
+
 static gboolean parse_options(const char *spec, const char *opts, SpecOpts *o, GError **error) {
   g_auto(GStrv) items = g_strsplit(opts, ",", -1);
   for (guint i = 0; items[i]; i++) {
@@ -358,8 +353,31 @@ static gboolean parse_options(const char *spec, const char *opts, SpecOpts *o, G
       if (!parse_uint_field(val, 4096, &o->size_h) || !parse_uint_field(x ? x + 1 : val, 4096, &o->size_w))
         return spec_error(error, spec, "size '%s%s%s' is not S or HxW with sides in 1..4096", val, x ? "x" : "",
                           x ? x + 1 : "");
+    } else if (!strcmp(key, "labels") || !strcmp(key, "data")) {
+      if (!*val) return spec_error(error, spec, "option %s needs a name", key);
+      char **slot = key[0] == 'l' ? &o->labels : &o->data_key;
+      g_free(*slot);
+      *slot = g_strdup(val);
+    } else if (!strcmp(key, "label_base")) {
+      if (strcmp(val, "0") && strcmp(val, "1"))
+        return spec_error(error, spec, "label_base '%s' is not 0 or 1", val);
+      o->label_base = (guint)(val[0] - '0');
+      o->has_label_base = TRUE;
+    } else if (!strcmp(key, "shape")) {
+      g_auto(GStrv) d = g_strsplit(val, "x", -1);
+      if (g_strv_length(d) != 3 || !parse_uint_field(d[0], ZC_DATA_MAX_CHANNELS, &o->shape_c) ||
+          !parse_uint_field(d[1], 4096, &o->shape_h) || !parse_uint_field(d[2], 4096, &o->shape_w))
+        return spec_error(error, spec, "shape '%s' is not CxHxW (C in 1..%d, H and W in 1..4096)", val,
+                          ZC_DATA_MAX_CHANNELS);
+    } else if (!strcmp(key, "layout")) {
+      if (!strcmp(val, "nchw")) o->layout = ZC_LAYOUT_NCHW;
+      else if (!strcmp(val, "nhwc")) o->layout = ZC_LAYOUT_NHWC;
+      else return spec_error(error, spec, "layout '%s' is not nchw or nhwc", val);
+      o->has_layout = TRUE;
     } else {
-      return spec_error(error, spec, "unknown option '%s' (expected mean, std, classes or size)", key);
+      return spec_error(error, spec,
+                        "unknown option '%s' (expected mean, std, classes, size, labels, data, "
+                        "label_base, shape or layout)", key);
     }
   }
   return TRUE;
@@ -368,6 +386,9 @@ static gboolean parse_options(const char *spec, const char *opts, SpecOpts *o, G
 static void set_defaults(ZcDataset *ds) {
   static const float c10m[] = {0.4914f, 0.4822f, 0.4465f}, c10s[] = {0.2470f, 0.2435f, 0.2616f};
   static const float c100m[] = {0.5071f, 0.4865f, 0.4409f}, c100s[] = {0.2673f, 0.2564f, 0.2762f};
+  /* ImageNet16 (Chrabaszcz et al. 2017), the values NB201 normalises ImageNet16-120 with */
+  static const float in16m[] = {122.68f / 255, 116.66f / 255, 104.01f / 255},
+                     in16s[] = {63.22f / 255, 61.26f / 255, 65.09f / 255};
   for (guint i = 0; i < ZC_DATA_MAX_CHANNELS; i++) {
     ds->mean[i] = 0.0f;
     ds->std[i] = 1.0f;
@@ -381,6 +402,12 @@ static void set_defaults(ZcDataset *ds) {
   } else if (ds->kind == ZC_DATA_FMNIST) {
     ds->mean[0] = 0.2860f;
     ds->std[0] = 0.3530f;
+  } else if (ds->kind != ZC_DATA_GAUSSIAN && ds->c == 3) {
+    memcpy(ds->mean, in16m, sizeof in16m);
+    memcpy(ds->std, in16s, sizeof in16s);
+  } else if (ds->kind != ZC_DATA_GAUSSIAN && ds->c == 1) {
+    ds->mean[0] = 0.5f;   /* grey files: a neutral default, see docs/data.md */
+    ds->std[0] = 0.25f;
   }
 }
 
@@ -395,6 +422,22 @@ static gboolean parse_shape(const char *spec, const char *arg, ZcDataset *ds, GE
   ds->c = v[0];
   ds->h = v[1];
   ds->w = v[2];
+  return TRUE;
+}
+
+/* Which options each kind takes (a misplaced one is a spec error, never ignored). */
+static gboolean check_options(const char *spec, int k, const SpecOpts *so, GError **error) {
+  const gboolean file = k == ZC_DATA_NPY || k == ZC_DATA_NPZ || k == ZC_DATA_IMAGES;
+  if (so->classes && k != ZC_DATA_GAUSSIAN && !file)
+    return spec_error(error, spec, "option classes applies to gaussian, npy, npz and images only");
+  if (so->size_h && k == ZC_DATA_GAUSSIAN)
+    return spec_error(error, spec, "option size applies to image files (gaussian takes CxHxW)");
+  if (!file && (so->labels || so->has_label_base))
+    return spec_error(error, spec, "options labels and label_base apply to npy, npz and images only");
+  if (k != ZC_DATA_NPZ && so->data_key)
+    return spec_error(error, spec, "option data applies to npz only");
+  if (k != ZC_DATA_NPY && k != ZC_DATA_NPZ && (so->shape_c || so->has_layout))
+    return spec_error(error, spec, "options shape and layout apply to npy and npz only");
   return TRUE;
 }
 
@@ -422,25 +465,22 @@ ZcDataset *zc_dataset_open(const char *spec, const char *base_dir, GError **erro
   }
   g_autofree char *kind = g_strndup(spec, (gsize)(kind_end - spec));
   int k = -1;
-  for (int i = 0; i <= ZC_DATA_GAUSSIAN; i++)
+  for (int i = 0; i <= ZC_DATA_IMAGES; i++)
     if (!strcmp(kind, kind_names[i])) k = i;
   if (k < 0) {
-    spec_error(error, spec, "unknown kind '%s' (expected cifar10, cifar100, fmnist or gaussian)",
+    spec_error(error, spec,
+               "unknown kind '%s' (expected cifar10, cifar100, fmnist, gaussian, npy, npz or images)",
                kind);
     return NULL;
   }
   if (!*arg) {
-    spec_error(error, spec, "missing %s after ':'", k == ZC_DATA_GAUSSIAN ? "CxHxW" : "PATH");
+    spec_error(error, spec, "missing %s after ':'",
+               k == ZC_DATA_GAUSSIAN ? "CxHxW" : k == ZC_DATA_IMAGES ? "DIR" : "PATH");
     return NULL;
   }
   SpecOpts so = {0};
-  if (opts && !parse_options(spec, opts, &so, error)) return NULL;
-  if (so.classes && k != ZC_DATA_GAUSSIAN) {
-    spec_error(error, spec, "option classes applies to gaussian only");
-    return NULL;
-  }
-  if (so.size_h && k == ZC_DATA_GAUSSIAN) {
-    spec_error(error, spec, "option size applies to image files (gaussian takes CxHxW)");
+  if ((opts && !parse_options(spec, opts, &so, error)) || !check_options(spec, k, &so, error)) {
+    spec_opts_clear(&so);
     return NULL;
   }
 
@@ -454,11 +494,22 @@ ZcDataset *zc_dataset_open(const char *spec, const char *base_dir, GError **erro
   } else {
     ds->path = (base_dir && !g_path_is_absolute(arg)) ? g_build_filename(base_dir, arg, NULL)
                                                        : g_strdup(arg);
-    ok = k == ZC_DATA_FMNIST ? load_fmnist(ds, error) : load_cifar(ds, k == ZC_DATA_CIFAR100, error);
+    ZcDataOpts o = {so.labels, so.data_key, base_dir, so.label_base, so.classes,
+                    so.shape_c, so.shape_h, so.shape_w, so.layout, so.size_h, so.size_w};
+    switch (k) {
+      case ZC_DATA_FMNIST: ok = load_fmnist(ds, error); break;
+      case ZC_DATA_NPY: ok = zc_data_load_npy(ds, &o, error); break;
+      case ZC_DATA_NPZ: ok = zc_data_load_npz(ds, &o, error); break;
+      case ZC_DATA_IMAGES: ok = zc_data_load_images(ds, &o, error); break;
+      default: ok = load_cifar(ds, k == ZC_DATA_CIFAR100, error); break;
+    }
   }
+  spec_opts_clear(&so);
   if (!ok) return NULL;
-  ds->sh = ds->h;
-  ds->sw = ds->w;
+  if (!ds->sh) {   /* readers that resampled already set sh, sw */
+    ds->sh = ds->h;
+    ds->sw = ds->w;
+  }
   if (so.size_h) {
     ds->h = so.size_h;
     ds->w = so.size_w;
@@ -482,11 +533,58 @@ ZcDataset *zc_dataset_open(const char *spec, const char *base_dir, GError **erro
   return g_steal_pointer(&ds);
 }
 
+/* ---- labels of the npy, npz and images kinds ------------------------------------ */
+
+gboolean zc_data_set_labels(ZcDataset *ds, const gint64 *raw, const char *lpath,
+                            const ZcDataOpts *o, GError **error) {
+  const gsize img = (gsize)ds->c * ds->sh * ds->sw;
+  guint32 *lab = g_new(guint32, ds->n ? ds->n : 1);
+  gsize kept = 0;
+  guint max = 0;
+  for (gsize i = 0; i < ds->n; i++) {
+    gint64 v = raw[i] - (gint64)o->label_base;
+    if (raw[i] < (gint64)o->label_base || v > (gint64)ZC_DATA_MAX_LABEL) {
+      if (raw[i] < (gint64)o->label_base)
+        g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                    "%s: label %" G_GINT64_FORMAT " of image %" G_GSIZE_FORMAT
+                    " is below label_base %u", lpath, raw[i], i, o->label_base);
+      else
+        g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                    "%s: label %" G_GINT64_FORMAT " of image %" G_GSIZE_FORMAT
+                    " out of range %u..%u", lpath, raw[i], i, o->label_base,
+                    ZC_DATA_MAX_LABEL + o->label_base);
+      g_free(lab);
+      return FALSE;
+    }
+    if (o->classes && v >= o->classes) continue;   /* another class: left out */
+    if (kept != i) {
+      if (ds->pixels) memmove(ds->pixels + kept * img, ds->pixels + i * img, img);
+      else memmove(ds->fpixels + kept * img, ds->fpixels + i * img, img * sizeof(float));
+    }
+    lab[kept++] = (guint32)v;
+    max = MAX(max, (guint)v);
+  }
+  if (kept == 0) {
+    if (ds->n == 0)
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: no images", ds->path);
+    else
+      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA,
+                  "%s: none of the %" G_GSIZE_FORMAT " images has a label in %u..%u (classes=%u)",
+                  lpath, ds->n, o->label_base, o->label_base + o->classes - 1, o->classes);
+    g_free(lab);
+    return FALSE;
+  }
+  ds->n = kept;
+  ds->labels = lab;
+  ds->num_classes = o->classes ? o->classes : max + 1;
+  return TRUE;
+}
 void zc_dataset_free(ZcDataset *ds) {
   if (!ds) return;
   g_free(ds->spec);
   g_free(ds->path);
   g_free(ds->pixels);
+  g_free(ds->fpixels);
   g_free(ds->labels);
   g_free(ds->by_class);
   g_free(ds->class_start);
@@ -515,8 +613,9 @@ guint zc_dataset_label(const ZcDataset *ds, gsize i) {
 }
 
 /* Bilinear resampling of one channel (half-pixel centres, edges clamped: what
- * torchvision's Resize does without antialiasing). */
-static void resample(const guint8 *src, guint sh, guint sw, float *dst, guint h, guint w) {
+ * torchvision's Resize does without antialiasing).  Byte images are resampled through
+ * a float copy: bytes are exact in float, so the values are those of the byte version. */
+void zc_data_resample(const float *src, guint sh, guint sw, float *dst, guint h, guint w) {
   const double fy = (double)sh / h, fx = (double)sw / w;
   for (guint y = 0; y < h; y++) {
     double sy = MAX((y + 0.5) * fy - 0.5, 0.0);
@@ -526,8 +625,8 @@ static void resample(const guint8 *src, guint sh, guint sw, float *dst, guint h,
       double sx = MAX((x + 0.5) * fx - 0.5, 0.0);
       guint x0 = MIN((guint)sx, sw - 1), x1 = MIN(x0 + 1, sw - 1);
       double ax = sx - x0;
-      double top = src[y0 * sw + x0] * (1 - ax) + src[y0 * sw + x1] * ax;
-      double bot = src[y1 * sw + x0] * (1 - ax) + src[y1 * sw + x1] * ax;
+      double top = (double)src[y0 * sw + x0] * (1 - ax) + (double)src[y0 * sw + x1] * ax;
+      double bot = (double)src[y1 * sw + x0] * (1 - ax) + (double)src[y1 * sw + x1] * ax;
       dst[(gsize)y * w + x] = (float)(top * (1 - ay) + bot * ay);
     }
   }
@@ -536,16 +635,30 @@ static void resample(const guint8 *src, guint sh, guint sw, float *dst, guint h,
 void zc_dataset_image(const ZcDataset *ds, gsize i, float *out) {
   g_return_if_fail(i < ds->n);
   const gsize hw = (gsize)ds->h * ds->w, shw = (gsize)ds->sh * ds->sw;
-  const guint8 *p = ds->pixels + i * ds->c * shw;
+  const gboolean same = shw == hw && ds->sh == ds->h;
+  /* bytes are scaled by 1/255; floats (float32 .npy) are taken as scaled already */
+  const float scale = ds->fpixels ? 1.0f : 255.0f;
+  float *plane = same ? NULL : g_new(float, shw);
   for (guint ch = 0; ch < ds->c; ch++) {
     const float m = ds->mean[ch], inv = 1.0f / ds->std[ch];
-    if (shw == hw && ds->sh == ds->h) {
-      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = ((float)p[ch * hw + j] / 255.0f - m) * inv;
+    const gsize at = (i * ds->c + ch) * shw;
+    if (same && ds->pixels) {
+      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = ((float)ds->pixels[at + j] / 255.0f - m) * inv;
+    } else if (same) {
+      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = (ds->fpixels[at + j] - m) * inv;
     } else {
-      resample(p + ch * shw, ds->sh, ds->sw, out + ch * hw, ds->h, ds->w);
-      for (gsize j = 0; j < hw; j++) out[ch * hw + j] = (out[ch * hw + j] / 255.0f - m) * inv;
+      if (ds->pixels)
+        for (gsize j = 0; j < shw; j++) plane[j] = (float)ds->pixels[at + j];
+      else
+        memcpy(plane, ds->fpixels + at, shw * sizeof(float));
+      zc_data_resample(plane, ds->sh, ds->sw, out + ch * hw, ds->h, ds->w);
+      if (ds->pixels)
+        for (gsize j = 0; j < hw; j++) out[ch * hw + j] = (out[ch * hw + j] / scale - m) * inv;
+      else
+        for (gsize j = 0; j < hw; j++) out[ch * hw + j] = (out[ch * hw + j] - m) * inv;
     }
   }
+  g_free(plane);
 }
 
 gboolean zc_dataset_set_normalization(ZcDataset *ds, const float *mean, const float *std,
@@ -585,10 +698,20 @@ const char *zc_dataset_content_hash(ZcDataset *ds) {
   g_string_free(hdr, TRUE);
   const gsize img = (gsize)ds->c * ds->sh * ds->sw;
   if (ds->n) {
-    g_checksum_update(ck, ds->labels, (gssize)ds->n);
-    for (gsize off = 0, total = ds->n * img; off < total;) {  /* gssize chunks */
+    /* labels: one byte each while they fit (the hashes of the CIFAR and FMNIST data did
+     * not change when labels became 32-bit), else 4 bytes little-endian */
+    const gsize lw = ds->num_classes <= 256 ? 1 : 4;
+    guint8 *lb = g_malloc(ds->n * lw);
+    for (gsize i = 0; i < ds->n; i++)
+      for (gsize b = 0; b < lw; b++) lb[i * lw + b] = (guint8)(ds->labels[i] >> (8 * b));
+    g_checksum_update(ck, lb, (gssize)(ds->n * lw));
+    g_free(lb);
+    /* float pixels: their bytes as stored (IEEE 754, little-endian on every supported host) */
+    const guint8 *px = ds->pixels ? ds->pixels : (const guint8 *)ds->fpixels;
+    const gsize ps = ds->pixels ? 1 : sizeof(float);
+    for (gsize off = 0, total = ds->n * img * ps; off < total;) {  /* gssize chunks */
       gsize step = MIN(total - off, (gsize)1 << 30);
-      g_checksum_update(ck, ds->pixels + off, (gssize)step);
+      g_checksum_update(ck, px + off, (gssize)step);
       off += step;
     }
   }

@@ -1,6 +1,6 @@
 /* zcnas — image data for proxy minibatches: CIFAR-10/100 binary files, Fashion-MNIST
- * IDX files and a seeded Gaussian source, normalised per channel, delivered as float32
- * NCHW batches with labels.
+ * IDX files, numpy .npy/.npz arrays, directories of PNG/JPEG files and a seeded Gaussian
+ * source, normalised per channel, delivered as float32 NCHW batches with labels.
  *
  * Data spec strings (also in docs/data.md):
  *
@@ -13,12 +13,27 @@
  *   fmnist:PATH         Fashion-MNIST images in IDX format (magic 2051), gzip-compressed
  *                       or not; the labels file (magic 2049) lies beside it under the
  *                       standard name: "-images-idx3-ubyte" -> "-labels-idx1-ubyte"
+ *   npy:PATH            numpy .npy images, uint8 (scaled by 1/255) or float32 (taken as
+ *                       in [0, 1]), shaped (N, C*H*W) (rows channel-planar; CxHxW from
+ *                       shape=, else 3xSxS or 1xSxS), (N, H, W), (N, C, H, W) or
+ *                       (N, H, W, C) (layout=nchw|nhwc, else the axis of size 1 or 3);
+ *                       integer labels in labels=PATH, else STEM_labels.npy beside it
+ *   npz:PATH            numpy .npz (stored or deflated members): images in member data
+ *                       (data=NAME), labels in member labels (labels=NAME)
+ *   images:DIR          PNG and JPEG files listed in DIR/labels.csv (labels=FILE), lines
+ *                       FILE,LABEL; '#' and blank lines skipped; grey-only data has 1
+ *                       channel, else 3; one size unless size= is given (needs zcnas
+ *                       built with libpng and libjpeg)
  *   gaussian:CxHxW      N(0,1) pixels, a pure function of (batch seed, image, pixel);
  *                       10 classes unless classes=K is given
  *
  *   OPTIONS: comma-separated key=value; values of several channels are '/'-separated:
  *     mean=0.5/0.5/0.5   std=0.25/0.25/0.25   (one value per channel, std > 0)
- *     classes=K          (gaussian only)
+ *     classes=K          gaussian: number of classes; npy, npz, images: keep only the
+ *                        images of classes 0..K-1 (after label_base), the data has K
+ *     label_base=0|1     subtracted from every stored label (npy, npz, images)
+ *     size=S, size=HxW   image files: resample to S x S or H x W (bilinear)
+ *     labels=, data=, shape=CxHxW, layout=nchw|nhwc   as above
  *   e.g.  cifar10(mean=0.5/0.5/0.5,std=0.5/0.5/0.5):/data/test_batch.bin
  *   A relative PATH is taken relative to `base_dir` (or the working directory).
  *
@@ -27,6 +42,8 @@
  *   CIFAR-10   0.4914, 0.4822, 0.4465 / 0.2470, 0.2435, 0.2616
  *   CIFAR-100  0.5071, 0.4865, 0.4409 / 0.2673, 0.2564, 0.2762
  *   FMNIST     0.2860 / 0.3530
+ *   npy, npz, images, 3 channels: ImageNet16 (NB201) 122.68, 116.66, 104.01 / 63.22,
+ *              61.26, 65.09, all /255; 1 channel: 0.5 / 0.25
  *   gaussian   0 / 1 (no change)
  */
 #ifndef ZC_DATA_H
@@ -39,7 +56,10 @@ typedef enum {
   ZC_DATA_CIFAR10,
   ZC_DATA_CIFAR100,
   ZC_DATA_FMNIST,
-  ZC_DATA_GAUSSIAN
+  ZC_DATA_GAUSSIAN,
+  ZC_DATA_NPY,        /* numpy .npy array (+ labels .npy) */
+  ZC_DATA_NPZ,        /* numpy .npz archive with images and labels members */
+  ZC_DATA_IMAGES      /* directory of PNG / JPEG files with a label list */
 } ZcDataKind;
 
 #define ZC_DATA_MAX_CHANNELS 16

@@ -5,7 +5,8 @@
  *   - A first line "gaussian...:ARG" is the whole spec (e.g. "gaussian(classes=3):1x4x4").
  *   - Otherwise it is "KIND[(OPTIONS)]" and the rest is the file: for cifar10/cifar100
  *     one binary file; for fmnist the images file, then optionally the marker
- *     "==LABELS==" and the labels file (each IDX, gzip-compressed or not).
+ *     "==LABELS==" and the labels file (each IDX, gzip-compressed or not); for npy the
+ *     .npy images, then optionally "==LABELS==" and the labels .npy; for npz the archive.
  * An opened dataset is read back in full: labels, images, content hash, and batches. */
 #include "config.h"
 #include <string.h>
@@ -70,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       return 0;
     }
     spec = g_strdup(head);
+  } else if (g_str_has_prefix(head, "npy")) {
+    const char *m = g_strstr_len(body, end - body, MARKER);
+    images = fuzz_write("d.npy", body, (size_t)((m ? m : end) - body));
+    if (m) labels = fuzz_write("d_labels.npy", m + strlen(MARKER), (size_t)(end - m - strlen(MARKER)));
+    else g_remove(labels = g_build_filename(fuzz_tmpdir(), "d_labels.npy", NULL));
+    spec = g_strdup_printf("%s:d.npy", head);
   } else if (g_str_has_prefix(head, "fmnist")) {
     const char *m = g_strstr_len(body, end - body, MARKER);
     images = fuzz_write(IMAGES, body, (size_t)((m ? m : end) - body));

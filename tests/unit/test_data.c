@@ -661,7 +661,7 @@ static void test_spec_errors(void **state) {
   expect_open_error("gaussian(mean=a/0/0):3x2x2", NULL, C, "mean value 'a'", NULL);
   expect_open_error("gaussian(mean=0/0):3x2x2", NULL, C, "need 3 values", NULL);
   expect_open_error("gaussian(std=1/0/1):3x2x2", NULL, C, "channel 1", "std must be > 0");
-  expect_open_error("cifar10(classes=5):/x", NULL, C, "gaussian only", NULL);
+  expect_open_error("cifar10(classes=5):/x", NULL, C, "applies to gaussian, npy, npz and images only", NULL);
 }
 
 int main(void) {
