@@ -404,7 +404,7 @@ static void test_errors(void **state) {
   }
   GError *err = NULL;
   assert_false(run_cfg(f, "unknown", "experiment = \"corelate\";\n", NULL, 1, &err, NULL));
-  assert_non_null(strstr(err->message, "unknown.cfg:1: unknown experiment 'corelate' (known: search, compare, select, correlate, layerstats)"));
+  assert_non_null(strstr(err->message, "unknown.cfg:1: unknown experiment 'corelate' (known: search, compare, select, correlate, suite, layerstats)"));
   g_error_free(err);
   g_free(bad);
 }
