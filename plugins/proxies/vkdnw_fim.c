@@ -85,9 +85,16 @@ gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const do
       seed[c] = 1.0;
       ok = zc_net_backward_seed(net, ws, seed, 0, error);
       seed[c] = 0.0;
+      /* element 0 of each gradient: the host copy every backend leaves after a backward
+       * (ZcParamInfo.grad); zc_net_read_param would copy whole tensors each time */
       for (int k = 0; k < P && ok; k++) {
-        zc_net_read_param(net, f->idx[k], TRUE, buf);
-        f->J[(gsize)c * P + k] = buf[0];
+        ZcParamInfo pi;
+        zc_net_param(net, f->idx[k], &pi);
+        if (pi.grad) f->J[(gsize)c * P + k] = ((const double *)pi.grad)[0];
+        else {
+          zc_net_read_param(net, f->idx[k], TRUE, buf);
+          f->J[(gsize)c * P + k] = buf[0];
+        }
       }
     }
     if (!ok) break;
