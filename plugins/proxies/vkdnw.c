@@ -28,8 +28,8 @@
  *
  * J_n comes from the engine exactly: one forward of sample n at batch 1 (with
  * bn = batch, BatchNorm then uses that sample's own statistics, as their per-sample vmap
- * would), then C backwards of the unit seeds e_c, reading element 0 of every parameter
- * gradient.  N forwards and N*C backwards at batch 1 in all.  The eigenvalues come from
+ * would), then C backwards with dL/dz = e_c / C (an L1 loss against z - e_c, so only the
+ * public zc_net_backward_loss is needed), reading element 0 of every parameter gradient.  N forwards and N*C backwards at batch 1 in all.  The eigenvalues come from
  * LAPACK dsyevd when the BLAS library provides it (configure checks), else eigsym.c. */
 #include "config.h"
 #include <math.h>

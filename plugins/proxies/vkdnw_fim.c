@@ -75,25 +75,29 @@ gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const do
     if (pi.numel > maxnumel) maxnumel = pi.numel;
   }
   double *buf = g_new(double, maxnumel), *z = g_new(double, C), *p = g_new(double, C);
-  double *L = g_new(double, (gsize)C * C), *M = g_new(double, (gsize)C * P + 1), *seed = g_new0(double, C);
+  double *L = g_new(double, (gsize)C * C), *M = g_new(double, (gsize)C * P + 1), *seed = g_new0(double, C);  /* L1 target */
   gboolean ok = TRUE;
   zc_net_set_bn_update_running(net, FALSE);
   for (int s = 0; s < n && ok; s++) {
     ok = zc_net_forward(net, ws, images + (gsize)s * per, 1, error) &&
          zc_net_read_value(net, ws, out, z, error);
+    /* dz_c/dtheta through the public API: the L1 loss mean_j |z_j - t_j| against t = z - e_c
+     * has dL/dz = e_c / C exactly (sign(0) = 0 for j != c, sign(1) = 1), so the gradient
+     * times C is row c of J */
     for (int c = 0; c < C && ok; c++) {
-      seed[c] = 1.0;
-      ok = zc_net_backward_seed(net, ws, seed, 0, error);
-      seed[c] = 0.0;
+      double loss;
+      memcpy(seed, z, sizeof(double) * C);
+      seed[c] = z[c] - 1.0;
+      ok = zc_net_backward_loss(net, ws, ZC_LOSS_L1, seed, &loss, 0, error);
       /* element 0 of each gradient: the host copy every backend leaves after a backward
        * (ZcParamInfo.grad); zc_net_read_param would copy whole tensors each time */
       for (int k = 0; k < P && ok; k++) {
         ZcParamInfo pi;
         zc_net_param(net, f->idx[k], &pi);
-        if (pi.grad) f->J[(gsize)c * P + k] = ((const double *)pi.grad)[0];
+        if (pi.grad) f->J[(gsize)c * P + k] = ((const double *)pi.grad)[0] * C;
         else {
           zc_net_read_param(net, f->idx[k], TRUE, buf);
-          f->J[(gsize)c * P + k] = buf[0];
+          f->J[(gsize)c * P + k] = buf[0] * C;
         }
       }
     }
