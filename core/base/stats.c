@@ -205,6 +205,78 @@ static double precision_clean(const double *t, const double *p, gsize m, gsize k
   return (double)hit / (double)k;
 }
 
+/* Items of v sorted by value, descending (ties in index order). */
+static Item *sorted_desc(const double *v, gsize m) {
+  Item *it = g_new(Item, m ? m : 1);
+  for (gsize i = 0; i < m; i++) {
+    it[i].v = -v[i];
+    it[i].i = i;
+  }
+  qsort(it, m, sizeof *it, cmp_item);
+  return it;
+}
+
+/* sum of the discounts 1/log2(r + 1) of positions r = a+1..b (0-based a..b-1), those past k 0 */
+static double discount_sum(gsize a, gsize b, gsize k) {
+  double s = 0;
+  for (gsize r = a + 1; r <= b && r <= k; r++) s += 1.0 / log2((double)r + 1.0);
+  return s;
+}
+
+/* tie-averaged DCG@k of the gains g ordered by v descending */
+static double dcg_tied(const double *g, const double *v, gsize m, gsize k) {
+  Item *it = sorted_desc(v, m);
+  double dcg = 0;
+  for (gsize a = 0; a < m && a < k;) {
+    gsize b = a + 1;
+    while (b < m && it[b].v == it[a].v) b++;
+    double mean = 0;
+    for (gsize j = a; j < b; j++) mean += g[it[j].i];
+    mean /= (double)(b - a);
+    dcg += mean * discount_sum(a, b, k);
+    a = b;
+  }
+  g_free(it);
+  return dcg;
+}
+
+static double ndcg_clean(const double *t, const double *p, gsize m, gsize k) {
+  if (m < 2 || k == 0) return NAN;
+  if (k > m) k = m;
+  double M = -INFINITY;
+  for (gsize i = 0; i < m; i++) M = fmax(M, t[i]);
+  if (!isfinite(M)) return NAN;
+  double *g = g_new(double, m);
+  for (gsize i = 0; i < m; i++) g[i] = exp2(t[i] - M) - exp2(-M);
+  double ideal = dcg_tied(g, t, m, k), dcg = dcg_tied(g, p, m, k);
+  g_free(g);
+  return ideal > 0 ? dcg / ideal : NAN;
+}
+
+/* membership weights of the top k of v (see zc_stats_hit_rate_at_k) */
+static void top_weights(const double *v, gsize m, gsize k, double *w) {
+  Item *it = sorted_desc(v, m);
+  for (gsize a = 0; a < m;) {
+    gsize b = a + 1;
+    while (b < m && it[b].v == it[a].v) b++;
+    double x = a >= k ? 0 : MIN(1.0, (double)(k - a) / (double)(b - a));
+    for (gsize j = a; j < b; j++) w[it[j].i] = x;
+    a = b;
+  }
+  g_free(it);
+}
+
+static double hit_clean(const double *t, const double *p, gsize m, gsize k) {
+  if (m < 2 || k == 0) return NAN;
+  double *wt = g_new(double, m), *wp = g_new(double, m), s = 0;
+  top_weights(t, m, k, wt);
+  top_weights(p, m, k, wp);
+  for (gsize i = 0; i < m; i++) s += wt[i] * wp[i];
+  g_free(wt);
+  g_free(wp);
+  return s / (double)MIN(k, m);
+}
+
 static double eval_clean(const ZcStatSpec *spec, const double *x, const double *y, gsize m) {
   switch (spec->kind) {
   case ZC_STAT_SPEARMAN: return spearman_clean(x, y, m);
@@ -212,6 +284,8 @@ static double eval_clean(const ZcStatSpec *spec, const double *x, const double *
   case ZC_STAT_PEARSON: return pearson_clean(x, y, m);
   case ZC_STAT_PRECISION_AT_FRAC:
     return precision_clean(x, y, m, zc_stats_top_count(spec->top_frac, m));
+  case ZC_STAT_NDCG_AT_K: return ndcg_clean(x, y, m, spec->top_k);
+  case ZC_STAT_HIT_AT_K: return hit_clean(x, y, m, spec->top_k);
   }
   return NAN;
 }
@@ -261,12 +335,24 @@ double zc_stats_precision_at_frac(const double *truth, const double *pred, gsize
   return eval_pairs(&s, truth, pred, n, n_skipped);
 }
 
+double zc_stats_ndcg_at_k(const double *truth, const double *pred, gsize n, gsize k, gsize *n_skipped) {
+  ZcStatSpec s = {ZC_STAT_NDCG_AT_K, 0, k};
+  return eval_pairs(&s, truth, pred, n, n_skipped);
+}
+
+double zc_stats_hit_rate_at_k(const double *truth, const double *pred, gsize n, gsize k, gsize *n_skipped) {
+  ZcStatSpec s = {ZC_STAT_HIT_AT_K, 0, k};
+  return eval_pairs(&s, truth, pred, n, n_skipped);
+}
+
 const char *zc_stat_kind_name(ZcStatKind kind) {
   switch (kind) {
   case ZC_STAT_SPEARMAN: return "spearman";
   case ZC_STAT_KENDALL_TAU_B: return "kendall_tau_b";
   case ZC_STAT_PEARSON: return "pearson";
   case ZC_STAT_PRECISION_AT_FRAC: return "precision_at_frac";
+  case ZC_STAT_NDCG_AT_K: return "ndcg_at_k";
+  case ZC_STAT_HIT_AT_K: return "hit_at_k";
   }
   return "unknown";
 }
@@ -304,6 +390,10 @@ gboolean zc_stats_bootstrap(const ZcStatSpec *spec, const double *x, const doubl
   if (spec->kind == ZC_STAT_PRECISION_AT_FRAC && !(spec->top_frac > 0 && spec->top_frac <= 1)) {
     g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG,
                 "bootstrap: top fraction %g is outside (0, 1]", spec->top_frac);
+    return FALSE;
+  }
+  if ((spec->kind == ZC_STAT_NDCG_AT_K || spec->kind == ZC_STAT_HIT_AT_K) && spec->top_k == 0) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "bootstrap: top count k must be >= 1");
     return FALSE;
   }
   memset(out, 0, sizeof *out);

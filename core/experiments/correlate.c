@@ -212,16 +212,19 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   if (ok) {
     const gint64 *pct = NULL;
     guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
+    const gint64 *ndcg_k = NULL, *hit_k = NULL;
+    guint n_ndcg = zc_options_int_list(ctx->output_opts, "ndcg", &ndcg_k);
+    guint n_hit = zc_options_int_list(ctx->output_opts, "hit", &hit_k);
     ZcNanPolicy policy = !strcmp(zc_options_string(ctx->output_opts, "nan_policy"), "last") ? ZC_NAN_LAST : ZC_NAN_SKIP;
     guint boot = (guint)zc_options_int(ctx->output_opts, "bootstrap");
     double level = zc_options_float(ctx->output_opts, "level");
-    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec, boot, level,
+    table = zc_corr_table_compute(layout, scores, n, bench_names, nb, truth, policy, pct, n_prec, ndcg_k, n_ndcg, hit_k, n_hit, boot, level,
                                   ctx->seed, error);
     ok = table != NULL;
     if (ok && ref_names->len) {
       ZcScoreLayout rl = {ref_names->len, (const char *const *)ref_names->pdata, (const gint8 *)(void *)ref_dir->data,
                           NULL};
-      ref_table = zc_corr_table_compute(&rl, ref_values, n, bench_names, nb, truth, policy, pct, n_prec, boot, level,
+      ref_table = zc_corr_table_compute(&rl, ref_values, n, bench_names, nb, truth, policy, pct, n_prec, ndcg_k, n_ndcg, hit_k, n_hit, boot, level,
                                         ctx->seed, error);
       ok = ref_table != NULL;
     }

@@ -18,9 +18,10 @@ const char *zc_nan_policy_name(ZcNanPolicy policy) { return policy == ZC_NAN_LAS
 ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *scores, guint n, char **bench,
                                    guint n_bench, const double *truth, ZcNanPolicy nan_policy,
                                    const gint64 *precision_pct, guint n_prec,
+                                   const gint64 *ndcg_k, guint n_ndcg, const gint64 *hit_k, guint n_hit,
                                    guint n_boot, double level, guint64 seed, GError **error) {
   ZcCorrTable *t = g_new0(ZcCorrTable, 1);
-  t->n_stats = 3 + n_prec;
+  t->n_stats = 3 + n_prec + n_ndcg + n_hit;
   t->stats = g_new0(ZcStatColumn, t->n_stats);
   const struct {
     ZcStatKind kind;
@@ -39,6 +40,21 @@ ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *sc
     c->title = g_strdup_printf("P@%" G_GINT64_FORMAT "%%", precision_pct[k]);
     c->spec.kind = ZC_STAT_PRECISION_AT_FRAC;
     c->spec.top_frac = (double)precision_pct[k] / 100.0;
+  }
+  /* nDCG@k as VKDNW defines it (gain 2^accuracy - 1, zc_stats_ndcg_at_k), then the top-k hit rate */
+  for (guint k = 0; k < n_ndcg; k++) {
+    ZcStatColumn *c = &t->stats[3 + n_prec + k];
+    c->name = g_strdup_printf("ndcg_at_%" G_GINT64_FORMAT, ndcg_k[k]);
+    c->title = g_strdup_printf("nDCG@%" G_GINT64_FORMAT, ndcg_k[k]);
+    c->spec.kind = ZC_STAT_NDCG_AT_K;
+    c->spec.top_k = (gsize)ndcg_k[k];
+  }
+  for (guint k = 0; k < n_hit; k++) {
+    ZcStatColumn *c = &t->stats[3 + n_prec + n_ndcg + k];
+    c->name = g_strdup_printf("hit_at_%" G_GINT64_FORMAT, hit_k[k]);
+    c->title = g_strdup_printf("hit@%" G_GINT64_FORMAT, hit_k[k]);
+    c->spec.kind = ZC_STAT_HIT_AT_K;
+    c->spec.top_k = (gsize)hit_k[k];
   }
   t->n_cols = layout->n_scores;
   t->cols = g_new0(char *, t->n_cols + 1);

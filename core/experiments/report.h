@@ -45,6 +45,7 @@ ZcStatInterval *zc_corr_cell(const ZcCorrTable *t, guint col, guint bench, guint
 ZcCorrTable *zc_corr_table_compute(const ZcScoreLayout *layout, const double *scores, guint n, char **bench,
                                    guint n_bench, const double *truth, ZcNanPolicy nan_policy,
                                    const gint64 *precision_pct, guint n_prec,
+                                   const gint64 *ndcg_k, guint n_ndcg, const gint64 *hit_k, guint n_hit,
                                    guint n_boot, double level, guint64 seed, GError **error);
 void zc_corr_table_free(ZcCorrTable *t);
 

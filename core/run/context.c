@@ -19,6 +19,10 @@ const ZcOption zc_output_schema[] = {
   {"bootstrap", ZC_OPT_INT, "1000", 0, 1000000, NULL, "bootstrap replicates for the intervals; 0: none (correlate)"},
   {"level", ZC_OPT_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence level of the intervals (correlate)"},
   {"precision", ZC_OPT_INT_LIST, "[5, 10]", 1, 100, NULL, "precision at the top k % of the ground truth (correlate)"},
+  {"ndcg", ZC_OPT_INT_LIST, "[1000]", 1, 1000000000, NULL,
+   "nDCG at the top k (a count; gain 2^accuracy - 1, as VKDNW; docs/experiments.md) (correlate)"},
+  {"hit", ZC_OPT_INT_LIST, "[10]", 1, 1000000000, NULL,
+   "top-k hit rate: share of the true top k (a count) in the proxy's top k (correlate)"},
   {"plots", ZC_OPT_BOOL, "true", 0, 0, NULL, "draw PNG plots with gnuplot when it is installed (correlate)"},
   {"nan_policy", ZC_OPT_CHOICE, "skip", 0, 0, "skip|last",
    "a failed or NaN score: skip (leave the architecture out) or last (rank it below all others, as "

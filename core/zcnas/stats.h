@@ -45,19 +45,43 @@ gsize zc_stats_top_count(double frac, gsize m);
 double zc_stats_precision_at_frac(const double *truth, const double *pred, gsize n,
                                   double frac, gsize *n_skipped);
 
+/* nDCG@k as VKDNW (Tybl & Neumann, CVPR 2025) computes it: scikit-learn's
+ *   ndcg_score(y_true = 2^truth - 1, y_score = pred, k)
+ * (their NB201/paper_preparation.ipynb; truth is an accuracy in percent).  Order the m usable
+ * pairs by pred, descending; position r (1-based) has the discount 1/log2(r + 1) for r <= k
+ * and 0 beyond; a group of tied pred values spanning positions a..b contributes the mean
+ * gain of the group times the sum of the discounts of a..b (scikit-learn's tie averaging);
+ * DCG is the sum, IDCG the same for the order by truth, nDCG = DCG / IDCG.  Gains are
+ * computed as 2^(truth - M) - 2^-M, M = max truth, which leaves the ratio unchanged and
+ * cannot overflow.  k is clamped to m.  NaN when k == 0, m < 2 or every gain is 0. */
+double zc_stats_ndcg_at_k(const double *truth, const double *pred, gsize n, gsize k, gsize *n_skipped);
+
+/* Top-k hit rate: the share of the true top k that the prediction also puts in its top k,
+ *   hit@k = sum_i w_truth(i) w_pred(i) / min(k, m),
+ * w_v(i) = clamp((k - #{j : v_j > v_i}) / #{j : v_j = v_i}, 0, 1) the membership of i in
+ * the top k of v, a tie group straddling position k sharing the remaining places (the
+ * expected overlap when ties are broken at random).  Unlike P@k (NASLib's rule: k a share
+ * of the population, the whole tie group at the threshold left out) k is a count and ties
+ * are shared.  NaN when k == 0 or m < 2. */
+double zc_stats_hit_rate_at_k(const double *truth, const double *pred, gsize n, gsize k, gsize *n_skipped);
+
 typedef enum {
   ZC_STAT_SPEARMAN,
   ZC_STAT_KENDALL_TAU_B,
   ZC_STAT_PEARSON,
-  ZC_STAT_PRECISION_AT_FRAC   /* uses ZcStatSpec.top_frac */
+  ZC_STAT_PRECISION_AT_FRAC,  /* uses ZcStatSpec.top_frac */
+  ZC_STAT_NDCG_AT_K,          /* uses ZcStatSpec.top_k */
+  ZC_STAT_HIT_AT_K            /* uses ZcStatSpec.top_k */
 } ZcStatKind;
 
 typedef struct {
   ZcStatKind kind;
   double top_frac;            /* for ZC_STAT_PRECISION_AT_FRAC, in (0, 1] */
+  gsize top_k;                /* for ZC_STAT_NDCG_AT_K and ZC_STAT_HIT_AT_K, >= 1 */
 } ZcStatSpec;
 
-/* Name of a statistic ("spearman", "kendall_tau_b", "pearson", "precision_at_frac"). */
+/* Name of a statistic ("spearman", "kendall_tau_b", "pearson", "precision_at_frac",
+ * "ndcg_at_k", "hit_at_k"). */
 const char *zc_stat_kind_name(ZcStatKind kind);
 /* Evaluate one statistic. */
 double zc_stats_eval(const ZcStatSpec *spec, const double *x, const double *y, gsize n,

@@ -95,7 +95,7 @@ paste "$T/be1" "$T/be2" | awk '{ for (i = 1; i <= 2; i++) { d = $i - $(i + 2); i
 # every proxy through the device seam: cpu-staged keeps its arena apart from the host and
 # runs each op on staged copies, as a device backend without a kernel for it would; the
 # scores are those of cpu-ref to the last printed digit
-P=aznas,dss,epe_nas,fisher,flops,grad_norm,grasp,jacov,l2_norm,lswag,meco,nwot,params,plain,snip,swap,synflow,zen,zico
+P=aznas,dss,epe_nas,fisher,flops,grad_norm,grasp,jacov,l2_norm,lswag,meco,nwot,params,plain,snip,swap,synflow,vkdnw,zen,zico
 for b in cpu-ref cpu-staged; do
   "$ZCNAS" score --space nb201 --arch "$A" --proxy $P --backend $b --no-cache -q -b 16 \
     -d "cifar10:$SRCDIR/share/data/cifar10_test2000.bin" > "$T/all-$b.csv" || fail "all proxies on $b"

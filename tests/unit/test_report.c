@@ -35,7 +35,7 @@ static ZcCorrTable *table(guint n_boot) {
   char *bench[] = {"acc", NULL};
   const gint64 pct[] = {25};
   GError *err = NULL;
-  ZcCorrTable *t = zc_corr_table_compute(&layout, scores, N, bench, 1, truth, ZC_NAN_SKIP, pct, 1, n_boot, 0.9, 7, &err);
+  ZcCorrTable *t = zc_corr_table_compute(&layout, scores, N, bench, 1, truth, ZC_NAN_SKIP, pct, 1, NULL, 0, NULL, 0, n_boot, 0.9, 7, &err);
   if (!t) fail_msg("%s", err->message);
   return t;
 }
@@ -64,6 +64,36 @@ static void test_direction_and_nan(void **state) {
   assert_true(zc_stats_bootstrap(&spec, truth, y1, N, 200, 0.9, 7, &want, NULL));
   assert_float_equal(zc_corr_cell(t, 1, 0, 1)->lo, want.lo, 0);
   assert_float_equal(zc_corr_cell(t, 1, 0, 1)->hi, want.hi, 0);
+  zc_corr_table_free(t);
+}
+
+/* nDCG@k and hit@k columns follow the precision columns, on the direction-adjusted scores */
+static void test_ndcg_hit_columns(void **state) {
+  fill();
+  ZcScoreLayout layout = {2, names, direction};
+  char *bench[] = {"acc", NULL};
+  const gint64 pct[] = {25}, nk[] = {3, 1000}, hk[] = {2};
+  GError *err = NULL;
+  ZcCorrTable *t = zc_corr_table_compute(&layout, scores, N, bench, 1, truth, ZC_NAN_SKIP, pct, 1, nk, 2, hk, 1, 50,
+                                         0.9, 7, &err);
+  assert_non_null(t);
+  assert_int_equal(t->n_stats, 7);
+  assert_string_equal(t->stats[4].name, "ndcg_at_3");
+  assert_string_equal(t->stats[4].title, "nDCG@3");
+  assert_string_equal(t->stats[5].name, "ndcg_at_1000");
+  assert_string_equal(t->stats[6].name, "hit_at_2");
+  assert_string_equal(t->stats[6].title, "hit@2");
+  double y1[N];
+  for (int i = 0; i < N; i++) y1[i] = -scores[i * 2 + 1];
+  assert_float_equal(zc_corr_cell(t, 1, 0, 4)->estimate, zc_stats_ndcg_at_k(truth, y1, N, 3, NULL), 0);
+  assert_float_equal(zc_corr_cell(t, 1, 0, 5)->estimate, zc_stats_ndcg_at_k(truth, y1, N, 1000, NULL), 0);
+  assert_float_equal(zc_corr_cell(t, 1, 0, 6)->estimate, zc_stats_hit_rate_at_k(truth, y1, N, 2, NULL), 0);
+  assert_int_equal(zc_corr_cell(t, 1, 0, 4)->n_skipped, 1);
+  ZcStatInterval want;
+  ZcStatSpec spec = {ZC_STAT_NDCG_AT_K, 0, 3};
+  assert_true(zc_stats_bootstrap(&spec, truth, y1, N, 50, 0.9, 7, &want, NULL));
+  assert_float_equal(zc_corr_cell(t, 1, 0, 4)->lo, want.lo, 0);
+  assert_float_equal(zc_corr_cell(t, 1, 0, 4)->hi, want.hi, 0);
   zc_corr_table_free(t);
 }
 
@@ -133,8 +163,8 @@ static void test_nan_policy(void **state) {
   ZcScoreLayout layout = {1, n4, d4};
   char *bench[] = {"acc", NULL};
   GError *err = NULL;
-  ZcCorrTable *skip = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_SKIP, NULL, 0, 0, 0.9, 1, &err);
-  ZcCorrTable *last = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_LAST, NULL, 0, 0, 0.9, 1, &err);
+  ZcCorrTable *skip = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_SKIP, NULL, 0, NULL, 0, NULL, 0, 0, 0.9, 1, &err);
+  ZcCorrTable *last = zc_corr_table_compute(&layout, s4, 4, bench, 1, t4, ZC_NAN_LAST, NULL, 0, NULL, 0, NULL, 0, 0, 0.9, 1, &err);
   assert_non_null(skip);
   assert_non_null(last);
   assert_float_equal(zc_corr_cell(skip, 0, 0, 0)->estimate, 0.5, 1e-12);
@@ -171,6 +201,7 @@ static void test_nan_policy(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_direction_and_nan),
+    cmocka_unit_test(test_ndcg_hit_columns),
     cmocka_unit_test(test_writers),
     cmocka_unit_test(test_nan_policy),
   };

@@ -345,6 +345,118 @@ static void test_eval_dispatch(void **state) {
   assert_string_equal(zc_stat_kind_name(ZC_STAT_PRECISION_AT_FRAC), "precision_at_frac");
 }
 
+/* ---- nDCG@k (VKDNW: gain 2^acc - 1, log2 discount, tie-averaged) and hit@k -------- */
+
+static double g2(double acc) { return exp2(acc) - 1; }
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void test_ndcg_hand_computed(void **state) {
+  /* five architectures: accuracy (percent) and a proxy; proxy order 4, 1, 2, 3, 0 */
+  const double acc[] = {90, 93, 91, 94, 92}, pr[] = {0.1, 0.4, 0.3, 0.2, 0.5};
+  double l3 = log2(3.0), l5 = log2(5.0), l6 = log2(6.0);
+  double dcg3 = g2(92) + g2(93) / l3 + g2(91) / 2, idcg3 = g2(94) + g2(93) / l3 + g2(92) / 2;
+  assert_close(zc_stats_ndcg_at_k(acc, pr, 5, 3, NULL), dcg3 / idcg3, 1e-14);
+  double dcg5 = dcg3 + g2(94) / l5 + g2(90) / l6, idcg5 = idcg3 + g2(91) / l5 + g2(90) / l6;
+  assert_close(zc_stats_ndcg_at_k(acc, pr, 5, 5, NULL), dcg5 / idcg5, 1e-14);
+  assert_close(zc_stats_ndcg_at_k(acc, pr, 5, 1000, NULL), dcg5 / idcg5, 1e-14);   /* k clamped to m */
+  assert_close(zc_stats_ndcg_at_k(acc, acc, 5, 3, NULL), 1, 1e-15);
+  /* a tie over positions 2-3 shares the mean gain; only position 2 counts at k = 2 */
+  const double pt[] = {0.1, 0.4, 0.4, 0.2, 0.5};
+  assert_close(zc_stats_ndcg_at_k(acc, pt, 5, 2, NULL),
+               (g2(92) + 0.5 * (g2(93) + g2(91)) / l3) / (g2(94) + g2(93) / l3), 1e-14);
+  assert_close(zc_stats_ndcg_at_k(acc, pt, 5, 3, NULL),
+               (g2(92) + 0.5 * (g2(93) + g2(91)) * (1 / l3 + 0.5)) / idcg3, 1e-14);
+  /* NaN pairs are skipped; degenerate input is NaN */
+  const double an[] = {90, 93, NAN, 94, 92, 91}, pn[] = {0.1, 0.4, 0.9, 0.2, 0.5, 0.3};
+  gsize sk = 0;
+  assert_close(zc_stats_ndcg_at_k(an, pn, 6, 3, &sk), dcg3 / idcg3, 1e-14);
+  assert_int_equal(sk, 1);
+  assert_true(isnan(zc_stats_ndcg_at_k(acc, pr, 5, 0, NULL)));
+  assert_true(isnan(zc_stats_ndcg_at_k(acc, pr, 1, 1, NULL)));
+  const double zero[] = {0, 0, 0};
+  assert_true(isnan(zc_stats_ndcg_at_k(zero, pr, 3, 2, NULL)));
+}
+
+static void test_ndcg_vkdnw_toy_example(void **state) {
+  /* VKDNW's own illustration (NB201/paper_preparation.ipynb, "Toy example"): ten networks in
+   * the order a proxy ranks them, with these accuracies; the figure reports nDCG 0.50 for
+   * the damaged top and 1.00 for the perfect top (two decimals) */
+  const double damaged[] = {80, 70, 100, 90, 60, 50, 40, 30, 20, 10};
+  const double perfect[] = {100, 90, 80, 70, 60, 50, 10, 20, 30, 40};
+  double order[10];
+  for (int i = 0; i < 10; i++) order[i] = 10 - i;
+  double d = zc_stats_ndcg_at_k(damaged, order, 10, 10, NULL), p = zc_stats_ndcg_at_k(perfect, order, 10, 10, NULL);
+  assert_close(round(d * 100) / 100, 0.50, 1e-12);
+  assert_close(round(p * 100) / 100, 1.00, 1e-12);
+  /* and exactly: 2^100 at position 3 (discount 1/2) dominates */
+  double idcg = 0, dcg = 0;
+  for (int i = 0; i < 10; i++) {
+    idcg += g2(100 - 10 * i) / log2(i + 2.0);
+    dcg += g2(damaged[i]) / log2(i + 2.0);
+  }
+  assert_close(d, dcg / idcg, 1e-15);
+}
+
+static void test_hit_rate_hand_computed(void **state) {
+  const double acc[] = {90, 93, 91, 94, 92}, pr[] = {0.1, 0.4, 0.3, 0.2, 0.5};
+  /* true top 2 = {3, 1}, proxy top 2 = {4, 1}: one of two */
+  assert_close(zc_stats_hit_rate_at_k(acc, pr, 5, 2, NULL), 0.5, 0);
+  /* true top 3 = {3, 1, 4}, proxy top 3 = {4, 1, 2}: two of three */
+  assert_close(zc_stats_hit_rate_at_k(acc, pr, 5, 3, NULL), 2.0 / 3.0, 1e-15);
+  assert_close(zc_stats_hit_rate_at_k(acc, pr, 5, 1, NULL), 0, 0);
+  assert_close(zc_stats_hit_rate_at_k(acc, acc, 5, 2, NULL), 1, 0);
+  assert_close(zc_stats_hit_rate_at_k(acc, pr, 5, 5, NULL), 1, 0);
+  assert_close(zc_stats_hit_rate_at_k(acc, pr, 5, 9, NULL), 1, 0);
+  /* the proxy ties 1 and 2 for places 2-3: at k = 2 they share one place, 1/2 each */
+  const double pt[] = {0.1, 0.4, 0.4, 0.2, 0.5};
+  assert_close(zc_stats_hit_rate_at_k(acc, pt, 5, 2, NULL), 0.5 * 1 / 2.0, 0);
+  /* ties in the truth too: 93 twice for places 2-3 of the true top 2 */
+  const double at[] = {90, 93, 93, 94, 92};
+  assert_close(zc_stats_hit_rate_at_k(at, pr, 5, 2, NULL), 0.5 / 2.0, 0);
+  assert_true(isnan(zc_stats_hit_rate_at_k(acc, pr, 5, 0, NULL)));
+}
+
+static void test_ndcg_hit_bootstrap_and_dispatch(void **state) {
+  const double acc[] = {90, 93, 91, 94, 92, 89, 95, 88}, pr[] = {0.1, 0.4, 0.3, 0.2, 0.5, 0.0, 0.6, 0.05};
+  ZcStatSpec s = {ZC_STAT_NDCG_AT_K, 0, 3}, h = {ZC_STAT_HIT_AT_K, 0, 3};
+  assert_close(zc_stats_eval(&s, acc, pr, 8, NULL), zc_stats_ndcg_at_k(acc, pr, 8, 3, NULL), 0);
+  assert_close(zc_stats_eval(&h, acc, pr, 8, NULL), zc_stats_hit_rate_at_k(acc, pr, 8, 3, NULL), 0);
+  ZcStatInterval ci;
+  GError *err = NULL;
+  assert_true(zc_stats_bootstrap(&s, acc, pr, 8, 200, 0.9, 3, &ci, &err));
+  assert_close(ci.estimate, zc_stats_ndcg_at_k(acc, pr, 8, 3, NULL), 0);
+  assert_true(ci.lo <= ci.hi && ci.lo >= 0 && ci.hi <= 1);
+  /* every replicate recomputed from its documented stream, then the 5% / 95% percentiles */
+  double rep[200];
+  int nr = 0;
+  for (guint b = 0; b < 200; b++) {
+    ZcRng rng = {zc_rng_subkey(zc_rng_key(3, ZC_STATS_BOOT_STREAM), b), 0};
+    double bx[8], by[8];
+    for (int i = 0; i < 8; i++) {
+      gsize j = (gsize)zc_rng_below(&rng, 8);
+      bx[i] = acc[j];
+      by[i] = pr[j];
+    }
+    double r = zc_stats_ndcg_at_k(bx, by, 8, 3, NULL);
+    if (!isnan(r)) rep[nr++] = r;
+  }
+  qsort(rep, (size_t)nr, sizeof(double), cmp_dbl);
+  double pos = 0.05 * (nr - 1), pos2 = 0.95 * (nr - 1);
+  int i0 = (int)pos, i1 = (int)pos2;
+  assert_close(ci.lo, rep[i0] + (pos - i0) * (rep[i0 + 1] - rep[i0]), 1e-15);
+  assert_close(ci.hi, rep[i1] + (pos2 - i1) * (rep[i1 + 1] - rep[i1]), 1e-15);
+  assert_int_equal(ci.n_boot_nan, 200 - nr);
+  ZcStatSpec bad = {ZC_STAT_HIT_AT_K, 0, 0};
+  assert_false(zc_stats_bootstrap(&bad, acc, pr, 8, 10, 0.9, 3, &ci, &err));
+  g_clear_error(&err);
+  assert_string_equal(zc_stat_kind_name(ZC_STAT_NDCG_AT_K), "ndcg_at_k");
+  assert_string_equal(zc_stat_kind_name(ZC_STAT_HIT_AT_K), "hit_at_k");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rank_average_and_nan),
@@ -359,6 +471,10 @@ int main(void) {
       cmocka_unit_test(test_bootstrap_width_matches_theory),
       cmocka_unit_test(test_bootstrap_bad_args_and_degenerate),
       cmocka_unit_test(test_eval_dispatch),
+      cmocka_unit_test(test_ndcg_hand_computed),
+      cmocka_unit_test(test_ndcg_vkdnw_toy_example),
+      cmocka_unit_test(test_hit_rate_hand_computed),
+      cmocka_unit_test(test_ndcg_hit_bootstrap_and_dispatch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
