@@ -500,7 +500,8 @@ static void test_npy_errors(void **state) {
     expect_error(spec, ZC_ERROR_DATA, cases[k].what, p);
   }
   /* bad magic, too short, unknown version */
-  g_autofree char *pm = write_bytes("m.npy", (const guint8 *)"PK\003\004 not numpy at all", 24);
+  static const char not_npy[] = "PK\003\004 not numpy at all";
+  g_autofree char *pm = write_bytes("m.npy", (const guint8 *)not_npy, sizeof not_npy - 1);
   g_autofree char *sm = g_strdup_printf("npy(labels=%s):%s", l, pm);
   expect_error(sm, ZC_ERROR_DATA, "bad magic: not a .npy file", pm);
   g_autofree char *ps = write_bytes("s.npy", (const guint8 *)"\x93NUMPY", 6);
