@@ -78,16 +78,6 @@ static gboolean close_cache(ZcRunCtx *ctx, gboolean ok, GError **error) {
   return ok;
 }
 
-/* The file behind data.spec KIND:PATH (resolved as zc_dataset_open does); NULL for
- * generated data. */
-static char *data_file(const ZcOptions *data_opts, const char *base_dir) {
-  const char *spec = zc_options_string(data_opts, "spec");
-  const char *colon = strchr(spec, ':');
-  if (!colon || g_str_has_prefix(spec, "gaussian:")) return NULL;
-  const char *arg = colon + 1;
-  return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
-}
-
 static const char *const experiments[] = {"search", "compare", "select", "correlate", "suite", "layerstats", NULL};
 
 gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRunSettings *st, GError **error) {
@@ -136,7 +126,7 @@ gboolean zc_run_pipeline(const ZcRegistry *reg, const ZcPipeline *p, const ZcRun
   /* select reads a table and scores nothing: no cache */
   if (ok && ctx.leader && strcmp(experiment, "select")) ok = open_cache(&ctx, error);
   if (ok && ctx.leader) {
-    char *data = data_file(ctx.data_opts, ctx.base_dir);
+    char *data = zc_run_data_file(ctx.data_opts, ctx.base_dir);
     zc_run_add_input(&ctx, "pipeline file", zc_pipeline_file(p));
     zc_run_add_input(&ctx, "data file", data);
     if (ctx.cache) zc_run_add_input(&ctx, "score cache", zc_cache_path(ctx.cache));

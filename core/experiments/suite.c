@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <zcnas/csvout.h>
 #include <zcnas/error.h>
 #include "base/data-private.h"
 #include "experiment.h"
@@ -107,14 +108,9 @@ static gboolean run_task(const ZcRunCtx *ctx, Task *t, gboolean dry, GError **er
   /* the suite's own inputs (pipeline, data, cache) are the task's too */
   sub.inputs = zc_run_inputs_dup(ctx->inputs);
   if (t->data_opts && sub.leader) {
-    const char *spec = zc_options_string(t->data_opts, "spec");
-    const char *colon = strchr(spec, ':');
-    if (colon && !g_str_has_prefix(spec, "gaussian:")) {
-      char *path = ctx->base_dir && !g_path_is_absolute(colon + 1) ? g_build_filename(ctx->base_dir, colon + 1, NULL)
-                                                                    : g_strdup(colon + 1);
-      zc_run_add_input(&sub, "data file", path);
-      g_free(path);
-    }
+    char *path = zc_run_data_file(t->data_opts, ctx->base_dir);
+    zc_run_add_input(&sub, "data file", path);
+    g_free(path);
   }
   gboolean ok = TRUE;
   if (sub.leader && g_mkdir_with_parents(sub.dir, 0755) != 0) {
@@ -188,11 +184,6 @@ static void suite_table_clear(SuiteTable *st) {
   g_free(st->ref);
 }
 
-static void append_num(GString *s, double v) {
-  if (isnan(v)) g_string_append(s, "nan");
-  else g_string_append_printf(s, "%.6f", v);
-}
-
 /* suite.csv: one row per (task, benchmark, proxy) with every statistic and interval of
  * the task's correlations.csv, and the reference's Spearman rho when there is one. */
 static gboolean write_suite_csv(const char *path, GArray *tasks, GError **error) {
@@ -205,22 +196,25 @@ static gboolean write_suite_csv(const char *path, GArray *tasks, GError **error)
     const Task *t = &g_array_index(tasks, Task, i);
     for (guint b = 0; b < t->ours->n_bench; b++)
       for (guint c = 0; c < t->ours->n_cols; c++) {
-        g_string_append_printf(s, "%s,%s,%s,%" G_GSIZE_FORMAT, t->label, t->ours->bench[b], t->ours->cols[c],
-                               zc_corr_cell(t->ours, c, b, 0)->n_used);
+        const char *fields[] = {t->label, t->ours->bench[b], t->ours->cols[c]};
+        for (int f = 0; f < 3; f++) {
+          zc_csv_append_field(s, fields[f]);
+          g_string_append_c(s, ',');
+        }
+        g_string_append_printf(s, "%" G_GSIZE_FORMAT, zc_corr_cell(t->ours, c, b, 0)->n_used);
         for (guint k = 0; k < t->ours->n_stats; k++) {
           const ZcStatInterval *v = zc_corr_cell(t->ours, c, b, k);
-          g_string_append_c(s, ',');
-          append_num(s, v->estimate);
-          g_string_append_c(s, ',');
-          append_num(s, v->lo);
-          g_string_append_c(s, ',');
-          append_num(s, v->hi);
+          double vals[3] = {v->estimate, v->lo, v->hi};
+          for (int q = 0; q < 3; q++) {
+            g_string_append_c(s, ',');
+            zc_csv_append_double(s, vals[q]);
+          }
         }
         gint rc = col_of(t->ref, t->ours->cols[c]);
         g_string_append_c(s, ',');
         if (rc >= 0) {
           const ZcStatInterval *v = zc_corr_cell(t->ref, (guint)rc, b, 0);
-          append_num(s, v->estimate);
+          zc_csv_append_double(s, v->estimate);
           g_string_append_printf(s, ",%" G_GSIZE_FORMAT "\n", v->n_used);
         } else {
           g_string_append(s, ",\n");

@@ -49,6 +49,14 @@ gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDa
   return TRUE;
 }
 
+char *zc_run_data_file(const ZcOptions *data_opts, const char *base_dir) {
+  const char *spec = zc_options_string(data_opts, "spec");
+  const char *colon = strchr(spec, ':');
+  if (!colon || g_str_has_prefix(spec, "gaussian:")) return NULL;
+  const char *arg = colon + 1;
+  return base_dir && !g_path_is_absolute(arg) ? g_build_filename(base_dir, arg, NULL) : g_strdup(arg);
+}
+
 int zc_run_default_threads(int jobs) {
   int n = (int)g_get_num_processors() / MAX(jobs, 1);
   return MAX(n, 1);

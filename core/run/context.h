@@ -41,6 +41,10 @@ extern const ZcOption zc_sample_schema[];
  * are taken from `base_dir` (NULL: the current directory). */
 gboolean zc_run_open_data(const ZcOptions *data_opts, const char *base_dir, ZcDataset **out, GError **error);
 
+/* The file behind a resolved data.spec KIND:PATH (PATH beside base_dir when relative;
+ * newly allocated), or NULL for generated data. */
+char *zc_run_data_file(const ZcOptions *data_opts, const char *base_dir);
+
 /* A setting of the task's group (ctx->scope) when it has one, else of the top level. */
 config_setting_t *zc_run_lookup(const ZcRunCtx *ctx, const char *key);
 

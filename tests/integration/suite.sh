@@ -45,7 +45,8 @@ for p in params synflow; do
   i=$(head -n 1 "$T/o/nb201-c10/scores.csv" | tr ',' '\n' | grep -n "^$p\$" | cut -d: -f1)
   g=$(head -n 1 "$T/o/nb201-c10/scores.csv" | tr ',' '\n' | grep -n "^cifar10_val_acc\$" | cut -d: -f1)
   want=$(awk -F, -v i="$i" -v g="$g" 'NR > 1 { print $i "," $g }' "$T/o/nb201-c10/scores.csv" | sh "$SRCDIR/bench/spearman.sh")
-  [ "$(col nb201-c10 "$p" 5)" = "$want" ] || fail "nb201-c10 $p: rho $(col nb201-c10 "$p" 5), independent $want"
+  got=$(printf '%.6f' "$(col nb201-c10 "$p" 5)")   # suite.csv writes 10 digits, spearman.sh 6 decimals
+  [ "$got" = "$want" ] || fail "nb201-c10 $p: rho $got, independent $want"
 done
 # params equal NBSZ's column on every row, so the reference's rho is ours exactly; its n
 # is the 12 architectures
