@@ -43,6 +43,11 @@ enum { ZC_LAYOUT_AUTO, ZC_LAYOUT_NCHW, ZC_LAYOUT_NHWC };
 
 /* The spec the dataset was opened with. */
 const char *zc_dataset_spec(const ZcDataset *ds);
+/* Whether the data can feed a network taking channels x height x width (the same size;
+ * the same channels, or gray images for a 3-channel input); FALSE with an error of the
+ * given code (a ZcErrorCode) naming the spec and both shapes otherwise. */
+gboolean zc_dataset_check_shape(const ZcDataset *ds, guint channels, guint height, guint width, int code,
+                                GError **error);
 
 /* A regular file of at most ZC_DATA_MAX_FILE_BYTES, read whole. */
 gboolean zc_data_read_file(const char *path, guint8 **buf, gsize *len, GError **error);

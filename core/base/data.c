@@ -601,6 +601,14 @@ guint zc_dataset_num_classes(const ZcDataset *ds) { return ds->num_classes; }
 const float *zc_dataset_mean(const ZcDataset *ds) { return ds->mean; }
 const float *zc_dataset_std(const ZcDataset *ds) { return ds->std; }
 
+gboolean zc_dataset_check_shape(const ZcDataset *ds, guint channels, guint height, guint width, int code,
+                                GError **error) {
+  if (ds->h == height && ds->w == width && (ds->c == channels || (ds->c == 1 && channels == 3))) return TRUE;
+  g_set_error(error, ZC_ERROR, code, "data %s has images %ux%ux%u, the space expects %ux%ux%u", ds->spec, ds->c,
+              ds->h, ds->w, channels, height, width);
+  return FALSE;
+}
+
 void zc_dataset_shape(const ZcDataset *ds, guint *channels, guint *height, guint *width) {
   if (channels) *channels = ds->c;
   if (height) *height = ds->h;

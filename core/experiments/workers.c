@@ -86,19 +86,14 @@ ZcEvaluator *zc_evaluator_new(const ZcEvaluatorSetup *setup, GError **error) {
     zc_space_free(space);
     return NULL;
   }
-  if (setup->data) {
-    /* data the space cannot take is the same error for every architecture and every
-     * proxy: say so now, not when a proxy first asks for a batch */
-    guint dc, dh, dw, c, h, w, classes;
-    zc_dataset_shape(setup->data, &dc, &dh, &dw);
-    zc_space_input_shape(space, &c, &h, &w, &classes);
-    if (dh != h || dw != w || (dc != c && !(dc == 1 && c == 3))) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "data %s has images %ux%ux%u, the space expects %ux%ux%u",
-                  zc_dataset_spec(setup->data), dc, dh, dw, c, h, w);
-      g_ptr_array_unref(proxies);
-      zc_space_free(space);
-      return NULL;
-    }
+  /* data the space cannot take is the same error for every architecture and every proxy:
+   * say so now, not when a proxy first asks for a batch */
+  guint c, h, w, classes;
+  zc_space_input_shape(space, &c, &h, &w, &classes);
+  if (setup->data && !zc_dataset_check_shape(setup->data, c, h, w, ZC_ERROR_CONFIG, error)) {
+    g_ptr_array_unref(proxies);
+    zc_space_free(space);
+    return NULL;
   }
   ZcEvaluator *ev = g_new0(ZcEvaluator, 1);
   ev->setup = *setup;

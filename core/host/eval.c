@@ -83,13 +83,7 @@ static gboolean make_batch(ZcEvalContext *ctx, CachedBatch *b, const ZcSpaceTask
       g_set_error(error, ZC_ERROR, ZC_ERROR_CONFIG, "this proxy needs real data: set data.spec (e.g. cifar10:PATH)");
       return FALSE;
     }
-    guint dc, dh, dw;
-    zc_dataset_shape(ctx->data, &dc, &dh, &dw);
-    if (dh != b->h || dw != b->w || (dc != b->c && !(dc == 1 && b->c == 3))) {
-      g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "data %s has images %ux%ux%u, the space expects %ux%ux%u",
-                  zc_dataset_spec(ctx->data), dc, dh, dw, b->c, b->h, b->w);
-      return FALSE;
-    }
+    if (!zc_dataset_check_shape(ctx->data, b->c, b->h, b->w, ZC_ERROR_DATA, error)) return FALSE;
     if (task->target == ZC_TARGET_LABEL && zc_dataset_num_classes(ctx->data) > classes) {
       g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "data %s has %u classes, the network's head only %u",
                   zc_dataset_spec(ctx->data), zc_dataset_num_classes(ctx->data), classes);
