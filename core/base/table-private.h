@@ -12,4 +12,8 @@ ZcTable *zc_table_load_where(const char *path, const char *key_column, const cha
                              const ZcTableOptions *opts, const char *where_column, const char *where_value,
                              GPtrArray **warnings, GError **error);
 
+/* The column names of the header line of `path` (NULL-terminated, g_strfreev), or NULL
+ * with the error zc_table_load would give for an unreadable file or a bad header. */
+char **zc_table_columns(const char *path, GError **error);
+
 #endif

@@ -397,3 +397,35 @@ const double *zc_table_lookup(const ZcTable *t, const char *key) {
   if (i < 0 || t->metric_names->len == 0) return NULL;
   return &g_array_index(t->values, double, (gsize)i * t->metric_names->len);
 }
+
+char **zc_table_columns(const char *path, GError **error) {
+  gchar *text = NULL;
+  gsize len = 0;
+  GError *ferr = NULL;
+  if (!g_file_get_contents(path, &text, &len, &ferr)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, ferr->message);
+    g_error_free(ferr);
+    return NULL;
+  }
+  Csv c = {text, text + len, 1};
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c.p += 3;
+  GPtrArray *header = g_ptr_array_new_with_free_func(g_free);
+  gsize hline = 0;
+  gchar *bad = NULL;
+  char **out = NULL;
+  if (!csv_next(&c, header, &hline, &bad)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s: empty file, expected a header line", path);
+  } else if (bad) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_DATA, "%s:%" G_GSIZE_FORMAT ": header: %s", path, hline, bad);
+  } else {
+    for (guint i = 0; i < header->len; i++) g_strstrip((gchar *)g_ptr_array_index(header, i));
+    g_ptr_array_set_free_func(header, NULL);
+    g_ptr_array_add(header, NULL);
+    out = (char **)g_ptr_array_free(header, FALSE);
+    header = NULL;
+  }
+  if (header) g_ptr_array_unref(header);
+  g_free(bad);
+  g_free(text);
+  return out;
+}

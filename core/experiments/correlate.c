@@ -87,43 +87,37 @@ static gboolean load_reference(ZcRunCtx *ctx, ZcSpace *space, const ZcBenchmark 
     g_prefix_error(&err, "where: ");
   }
   char *path = err ? NULL : zc_benchmark_find_table(zc_options_string(o, "table"), ctx->base_dir, &err);
-  GArray *cols = g_array_new(FALSE, FALSE, sizeof(double));
-  for (guint c = 0; path && c < layout->n_scores && !err; c++) {
-    const char *metrics[] = {layout->names[c], NULL};
-    ZcTableOptions topts = {zc_ground_truth_canon_key, space, TRUE, 0};
-    GError *missing = NULL;
-    ZcTable *t = zc_table_load_where(path, key, metrics, &topts, wcol, wval, NULL, &missing);
-    if (!t) {
-      /* a column the table lacks is no error; anything else is */
-      char *only = g_strdup_printf("no column '%s' (", layout->names[c]);
-      gboolean absent = missing->domain == ZC_ERROR && missing->code == ZC_ERROR_DATA &&
-                        strstr(missing->message, only) != NULL;
-      g_free(only);
-      if (absent) g_clear_error(&missing);
-      else err = missing;
-      continue;
-    }
+  /* the table once, with those of our score columns it has (any other is no error) */
+  char **header = path ? zc_table_columns(path, &err) : NULL;
+  GPtrArray *metrics = g_ptr_array_new();
+  for (guint c = 0; header && c < layout->n_scores; c++) {
+    if (!g_strv_contains((const char *const *)header, layout->names[c])) continue;
+    g_ptr_array_add(metrics, (gpointer)layout->names[c]);
     g_ptr_array_add(names, g_strdup(layout->names[c]));
     gint8 d = layout->direction[c];
     g_array_append_val(direction, d);
-    for (guint i = 0; i < n; i++) {
-      const double *row = zc_table_lookup(t, genotypes[i]);
-      double v = row ? row[0] : NAN;
-      if (!isfinite(v) || v <= ZC_TABLE_FAILURE) v = NAN;
-      g_array_append_val(cols, v);
-    }
-    zc_table_free(t);
   }
-  if (path && !err) zc_run_add_input(ctx, "reference table", path);
-  if (err) g_propagate_prefixed_error(error, err, "%s: reference: ", origin);
-  /* cols is column-major (one column after another): make it n x columns */
+  g_ptr_array_add(metrics, NULL);
+  g_strfreev(header);
+  ZcTableOptions topts = {zc_ground_truth_canon_key, space, TRUE, 0};
+  ZcTable *t = names->len && !err ? zc_table_load_where(path, key, (const char *const *)metrics->pdata, &topts,
+                                                        wcol, wval, NULL, &err)
+                                  : NULL;
+  g_ptr_array_unref(metrics);
   guint nc = names->len;
   if (!err) {
     *values = g_new(double, (gsize)n * nc + 1);
-    for (guint c = 0; c < nc; c++)
-      for (guint i = 0; i < n; i++) (*values)[(gsize)i * nc + c] = g_array_index(cols, double, (gsize)c * n + i);
+    for (guint i = 0; i < n; i++) {
+      const double *row = t ? zc_table_lookup(t, genotypes[i]) : NULL;
+      for (guint c = 0; c < nc; c++) {
+        double v = row ? row[c] : NAN;
+        (*values)[(gsize)i * nc + c] = !isfinite(v) || v <= ZC_TABLE_FAILURE ? NAN : v;
+      }
+    }
   }
-  g_array_unref(cols);
+  zc_table_free(t);
+  if (path && !err) zc_run_add_input(ctx, "reference table", path);
+  if (err) g_propagate_prefixed_error(error, err, "%s: reference: ", origin);
   g_free(wcol);
   g_free(wval);
   g_free(path);
