@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <zcnas/data.h>
 #include <zcnas/error.h>
+#include "data_harness.h"
 
 static char *tmpdir;
 
@@ -102,28 +103,6 @@ static void write_text(const char *dir, const char *name, const char *text) {
   assert_true(g_file_set_contents(path, text, -1, NULL));
 }
 
-static ZcDataset *open_ok(const char *spec) {
-  GError *err = NULL;
-  ZcDataset *ds = zc_dataset_open(spec, NULL, &err);
-  if (err) print_message("%s: %s\n", spec, err->message);
-  assert_null(err);
-  assert_non_null(ds);
-  return ds;
-}
-
-static void expect_error(const char *spec, int code, const char *what, const char *what2) {
-  GError *err = NULL;
-  ZcDataset *ds = zc_dataset_open(spec, NULL, &err);
-  assert_null(ds);
-  assert_non_null(err);
-  if (!g_error_matches(err, ZC_ERROR, code) || !strstr(err->message, what) ||
-      (what2 && !strstr(err->message, what2)))
-    print_message("%s: code %d: %s (want %d, '%s')\n", spec, err->code, err->message, code, what);
-  assert_true(g_error_matches(err, ZC_ERROR, code));
-  assert_non_null(strstr(err->message, what));
-  if (what2) assert_non_null(strstr(err->message, what2));
-  g_error_free(err);
-}
 
 /* value of sample k of a 4x3 test image (distinct bytes) */
 static guint8 sample(guint img, guint k) { return (guint8)(17 * img + 5 * k + 3); }

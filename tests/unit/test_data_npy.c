@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <zcnas/data.h>
 #include <zcnas/error.h>
+#include "data_harness.h"
 
 static char *tmpdir;
 
@@ -158,28 +159,6 @@ static char *write_npz(const char *name, const Member *m, guint n, gboolean defl
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static ZcDataset *open_ok(const char *spec) {
-  GError *err = NULL;
-  ZcDataset *ds = zc_dataset_open(spec, NULL, &err);
-  if (err) print_message("%s: %s\n", spec, err->message);
-  assert_null(err);
-  assert_non_null(ds);
-  return ds;
-}
-
-static void expect_error(const char *spec, int code, const char *what, const char *what2) {
-  GError *err = NULL;
-  ZcDataset *ds = zc_dataset_open(spec, NULL, &err);
-  assert_null(ds);
-  assert_non_null(err);
-  if (!g_error_matches(err, ZC_ERROR, code) || !strstr(err->message, what) ||
-      (what2 && !strstr(err->message, what2)))
-    print_message("%s: code %d: %s (want %d, '%s')\n", spec, err->code, err->message, code, what);
-  assert_true(g_error_matches(err, ZC_ERROR, code));
-  assert_non_null(strstr(err->message, what));
-  if (what2) assert_non_null(strstr(err->message, what2));
-  g_error_free(err);
-}
 
 /* 4 images of 3x2x2 bytes: pixel (i, ch, j) = 20*i + 4*ch + j + 1 (all distinct) */
 static guint8 pix(guint i, guint ch, guint j) { return (guint8)(20 * i + 4 * ch + j + 1); }
