@@ -43,6 +43,7 @@ static const struct {
   {"seeds", {CONFIG_TYPE_INT, CONFIG_TYPE_INT64, CONFIG_TYPE_ARRAY}, "a count or a list [0, 1, ...]"},
   {"runs", {CONFIG_TYPE_LIST}, "a list ( { label = ...; searcher = { ... }; }, ... )"},
   {"reference", {CONFIG_TYPE_GROUP}, "a group { table = ...; key = ...; }"},
+  {"combine", {CONFIG_TYPE_LIST}, "a list ( { name = ...; of = [...]; rule = ...; }, ... )"},
   {"tasks", {CONFIG_TYPE_LIST}, "a list ( { label = ...; space = { ... }; benchmark = { ... }; }, ... )"},
 };
 

@@ -7,6 +7,7 @@
 #include <zcnas/error.h>
 #include <zcnas/rng.h>
 #include "benchmark.h"
+#include "combine.h"
 #include "experiment.h"
 #include "plot.h"
 #include "ranks.h"
@@ -189,6 +190,22 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   GArray *ref_dir = g_array_new(FALSE, FALSE, sizeof(gint8));
   double *ref_values = NULL;
   if (ok) ok = load_reference(ctx, space, first, layout, genotypes, n, ref_names, ref_dir, &ref_values, error);
+  /* combinations are checked before any scoring too (their members are named now) */
+  GPtrArray *combine = ok ? zc_combine_specs_load(ctx, error) : NULL;
+  if (!combine) ok = FALSE;
+  if (ok && combine->len) {
+    double *probe = g_new0(double, ns + 1), *ext = NULL;
+    ZcScoreLayout el;
+    GPtrArray *en = NULL;
+    gint8 *ed = NULL;
+    ok = zc_combine_extend(combine, layout, probe, 0, &el, &en, &ed, &ext, error);
+    if (ok) {
+      g_ptr_array_unref(en);
+      g_free(ed);
+      g_free(ext);
+    }
+    g_free(probe);
+  }
   double *scores = g_new(double, (gsize)n * ns + 1);
   ZcStatus *status = g_new(ZcStatus, (gsize)n * np + 1);
   gboolean scored = ok;
@@ -203,6 +220,19 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
     fprintf(stderr, "zcnas: %" G_GUINT64_FORMAT " proxy scores computed, %" G_GUINT64_FORMAT " from the cache%s\n",
             computed, cached, ctx->cache ? "" : " (cache off)");
   ZcCorrTable *table = NULL, *ref_table = NULL;
+  /* the combined columns join the scores: every table, plot and file below has them */
+  GPtrArray *ext_names = NULL;
+  gint8 *ext_dir = NULL;
+  ZcScoreLayout ext_layout;
+  if (ok && combine->len) {
+    double *ext = NULL;
+    ok = zc_combine_extend(combine, layout, scores, n, &ext_layout, &ext_names, &ext_dir, &ext, error);
+    if (ok) {
+      g_free(scores);
+      scores = ext;
+      layout = &ext_layout;
+    }
+  }
   if (ok) {
     const gint64 *pct = NULL;
     guint n_prec = zc_options_int_list(ctx->output_opts, "precision", &pct);
@@ -244,6 +274,14 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   if (ok) {
     GString *proxies = g_string_new(NULL);
     for (guint j = 0; j < np; j++) g_string_append_printf(proxies, "%s%s", j ? ", " : "", zc_evaluator_proxy_name(ev, j));
+    /* a combination is an input of the result like a proxy: record its rule and members */
+    for (guint c = 0; c < combine->len; c++) {
+      const ZcCombineSpec *sp = combine->pdata[c];
+      char *of = g_strjoinv(", ", sp->of);
+      g_string_append_printf(proxies, "; %s = %s(%s)%s", sp->name, zc_combine_name(sp->rule), of,
+                             sp->missing == ZC_MISSING_WORST ? " missing=worst" : "");
+      g_free(of);
+    }
     char *space_desc = describe_space(space);
     const char **tables = g_new0(const char *, nb + 1), **hashes = g_new0(const char *, nb + 1),
                **metrics = g_new0(const char *, nb + 1);
@@ -301,6 +339,9 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   zc_corr_table_free(table);
   zc_corr_table_free(ref_table);
   g_free(ref_values);
+  if (ext_names) g_ptr_array_unref(ext_names);
+  g_free(ext_dir);
+  if (combine) g_ptr_array_unref(combine);
   g_array_unref(ref_dir);
   g_ptr_array_unref(ref_names);
   g_free(scores);

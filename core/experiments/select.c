@@ -24,7 +24,7 @@ static const ZcOption select_schema[] = {
   {"log_base", ZC_OPT_FLOAT, "2.0", 0, 0, NULL, "base of the entropy logarithm"},
   {"window", ZC_OPT_FLOAT, "0.1", 0, 2, NULL, "rho window below the best proxy"},
   {"fallback", ZC_OPT_CHOICE, "widen", 0, 0, "widen|fewer", "a window with under 2 candidates: widen it, or select fewer"},
-  {"combine", ZC_OPT_CHOICE, "logrank", 0, 0, "logrank|ranksum|zsum", "how a search merges the selected proxies"},
+  {"combine", ZC_OPT_CHOICE, "logrank", 0, 0, "logrank|ranksum|zsum|product", "how a search merges the selected proxies"},
   {"lenient", ZC_OPT_BOOL, "false", 0, 0, NULL, "skip bad rows with a warning instead of failing"},
   {NULL},
 };

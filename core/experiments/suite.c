@@ -16,7 +16,7 @@
 
 /* What a task group may hold; everything else is the top level's business. */
 static const char *const task_keys[] = {"label", "space", "proxies", "data", "benchmark", "benchmarks",
-                                        "sample", "reference", NULL};
+                                        "sample", "reference", "combine", NULL};
 
 typedef struct {
   const config_setting_t *group;

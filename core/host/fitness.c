@@ -8,17 +8,21 @@
  * a sort per member.  Fitness values are recomputed from them at most once per add, when
  * read, so a searcher reading them all after each tell pays O(N m).  ZSUM uses the
  * population standard deviation (divisor N, numpy's default); a member whose sd is 0
- * adds 0 for everyone. */
+ * adds 0 for everyone.  Under ZC_MISSING_WORST a filled-in value depends on every
+ * candidate, so the ranks are instead recomputed from scratch (a sort per member) when
+ * read. */
 #include "config.h"
 #include <math.h>
 #include <string.h>
 #include <zcnas/error.h>
 #include <zcnas/fitness.h>
+#include <zcnas/stats.h>
 
 struct ZcFitness {
   const ZcScoreLayout *layout;
   guint64 members;
   ZcCombine rule;
+  ZcMissing missing;
   guint m;             /* number of members */
   guint idx[64];       /* their score indices, ascending */
   GArray *x;           /* N x m directed member values */
@@ -29,7 +33,7 @@ struct ZcFitness {
 };
 
 gboolean zc_combine_parse(const char *text, ZcCombine *rule) {
-  static const ZcCombine rules[] = {ZC_COMBINE_LOGRANK, ZC_COMBINE_RANKSUM, ZC_COMBINE_ZSUM};
+  static const ZcCombine rules[] = {ZC_COMBINE_LOGRANK, ZC_COMBINE_RANKSUM, ZC_COMBINE_ZSUM, ZC_COMBINE_PRODUCT};
   for (guint i = 0; text && i < G_N_ELEMENTS(rules); i++)
     if (strcmp(text, zc_combine_name(rules[i])) == 0) {
       *rule = rules[i];
@@ -43,9 +47,19 @@ const char *zc_combine_name(ZcCombine rule) {
   case ZC_COMBINE_LOGRANK: return "logrank";
   case ZC_COMBINE_RANKSUM: return "ranksum";
   case ZC_COMBINE_ZSUM: return "zsum";
+  case ZC_COMBINE_PRODUCT: return "product";
   }
   return "?";
 }
+
+gboolean zc_missing_parse(const char *text, ZcMissing *policy) {
+  if (text && !strcmp(text, "drop")) *policy = ZC_MISSING_DROP;
+  else if (text && !strcmp(text, "worst")) *policy = ZC_MISSING_WORST;
+  else return FALSE;
+  return TRUE;
+}
+
+const char *zc_missing_name(ZcMissing policy) { return policy == ZC_MISSING_WORST ? "worst" : "drop"; }
 
 ZcFitness *zc_fitness_new(const ZcScoreLayout *layout, guint64 members, ZcCombine rule) {
   g_return_val_if_fail(layout && members && layout->n_scores <= 64, NULL);
@@ -95,6 +109,11 @@ gboolean zc_fitness_members_parse(const ZcScoreLayout *layout, const char *names
   return TRUE;
 }
 
+void zc_fitness_set_missing(ZcFitness *f, ZcMissing policy) {
+  g_return_if_fail(zc_fitness_size(f) == 0);
+  f->missing = policy;
+}
+
 void zc_fitness_free(ZcFitness *f) {
   if (!f) return;
   g_array_free(f->x, TRUE);
@@ -117,7 +136,8 @@ guint zc_fitness_add(ZcFitness *f, const double *scores) {
   double v[64];
   for (guint j = 0; j < m; j++) v[j] = f->layout->direction[f->idx[j]] * scores[f->idx[j]];
   g_array_append_vals(f->x, v, m);
-  gboolean valid = row_valid(v, m);
+  /* ZC_MISSING_WORST ranks everything in recompute() */
+  gboolean valid = f->missing == ZC_MISSING_DROP && row_valid(v, m);
   double less[64] = {0}, ties[64] = {0};
   const double *x = (const double *)f->x->data;
   double *r = (double *)f->r->data;
@@ -142,9 +162,50 @@ guint zc_fitness_add(ZcFitness *f, const double *scores) {
   return n;
 }
 
+/* ZC_MISSING_WORST: fill each member's missing values with its lowest directed finite value
+ * among the candidates with some finite member, and rank those candidates.  Returns the
+ * number of valid candidates; xf and rf are N x m (rf NaN for the invalid). */
+static guint fill_worst(const ZcFitness *f, double *xf, double *rf) {
+  guint n = zc_fitness_size(f), m = f->m, nv = 0;
+  const double *x = (const double *)f->x->data;
+  gboolean *valid = g_new0(gboolean, n + 1);
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < m; j++) valid[i] |= isfinite(x[(gsize)i * m + j]);
+  double *col = g_new(double, n + 1), *rk = g_new(double, n + 1);
+  for (guint j = 0; j < m; j++) {
+    double worst = INFINITY;
+    for (guint i = 0; i < n; i++)
+      if (valid[i] && isfinite(x[(gsize)i * m + j])) worst = fmin(worst, x[(gsize)i * m + j]);
+    for (guint i = 0; i < n; i++) {
+      double v = x[(gsize)i * m + j];
+      col[i] = !valid[i] ? NAN : isfinite(v) ? v : isfinite(worst) ? worst : NAN;
+    }
+    for (guint i = 0; i < n; i++) valid[i] &= !isnan(col[i]);   /* a member with no value at all */
+    for (guint i = 0; i < n; i++) xf[(gsize)i * m + j] = col[i];
+  }
+  for (guint j = 0; j < m; j++) {
+    for (guint i = 0; i < n; i++) col[i] = valid[i] ? xf[(gsize)i * m + j] : NAN;
+    zc_stats_rank(col, n, rk);
+    for (guint i = 0; i < n; i++) rf[(gsize)i * m + j] = rk[i];
+  }
+  for (guint i = 0; i < n; i++) nv += valid[i];
+  g_free(col);
+  g_free(rk);
+  g_free(valid);
+  return nv;
+}
+
 static void recompute(ZcFitness *f) {
   guint n = zc_fitness_size(f), m = f->m, nv = f->n_valid;
   const double *x = (const double *)f->x->data, *r = (const double *)f->r->data;
+  double *xf = NULL, *rf = NULL;
+  if (f->missing == ZC_MISSING_WORST) {
+    xf = g_new(double, (gsize)n * m + 1);
+    rf = g_new(double, (gsize)n * m + 1);
+    nv = fill_worst(f, xf, rf);
+    x = xf;
+    r = rf;
+  }
   g_array_set_size(f->fit, n);
   double *fit = (double *)f->fit->data;
   f->dirty = FALSE;
@@ -171,11 +232,19 @@ static void recompute(ZcFitness *f) {
       for (guint j = 0; j < m; j++) {
         if (f->rule == ZC_COMBINE_LOGRANK) s += log(ri[j]) - log_n;
         else if (f->rule == ZC_COMBINE_RANKSUM) s += ri[j];
-        else if (sd[j] > 0) s += (xi[j] - mean[j]) / sd[j];
+        else if (f->rule == ZC_COMBINE_ZSUM) s += sd[j] > 0 ? (xi[j] - mean[j]) / sd[j] : 0;
+        else {
+          /* the raw value is direction x directed value; log of a non-positive one is no value */
+          int d = f->layout->direction[f->idx[j]];
+          double raw = d * xi[j];
+          s = raw > 0 ? s + d * log(raw) : NAN;
+        }
       }
       fit[i] = s;
     }
   }
+  g_free(xf);
+  g_free(rf);
 }
 
 double zc_fitness_value(ZcFitness *f, guint i) {

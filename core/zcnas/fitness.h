@@ -8,10 +8,17 @@
  *   ZC_COMBINE_LOGRANK  sum_k log(rank_k / N)          (AZ-NAS; the default)
  *   ZC_COMBINE_RANKSUM  sum_k rank_k                   (TE-NAS)
  *   ZC_COMBINE_ZSUM     sum_k (d_k x_k - mean_k) / sd_k  (z-scores of the directed values)
+ *   ZC_COMBINE_PRODUCT  sum_k d_k log x_k              (the log of prod_k x_k^d_k; every
+ *                                                       member value must be > 0)
  * where N, the means and the population standard deviations (divisor N) are taken over the
- * candidates whose every member is finite, the others taking no rank and fitness NaN; a
- * member of sd 0 adds 0.  So a candidate's fitness changes as others are added.  Values
- * are recomputed lazily, at most once per zc_fitness_add(). */
+ * valid candidates; a member of sd 0 adds 0.  So a candidate's fitness changes as others
+ * are added (PRODUCT's does not).  Which candidates are valid is the missing-value policy:
+ *   ZC_MISSING_DROP   (default) every member finite; the others take no rank, fitness NaN
+ *                     (and, for PRODUCT, every member value > 0);
+ *   ZC_MISSING_WORST  at least one member finite; a missing member value counts as that
+ *                     member's worst finite value over the candidates (VKDNW's aggregate
+ *                     sets a failed jacov to its minimum).
+ * Values are recomputed lazily, at most once per zc_fitness_add(). */
 #ifndef ZC_FITNESS_H
 #define ZC_FITNESS_H
 #include <glib.h>
@@ -22,12 +29,21 @@ G_BEGIN_DECLS
 typedef enum {
   ZC_COMBINE_LOGRANK = 0,
   ZC_COMBINE_RANKSUM,
-  ZC_COMBINE_ZSUM
+  ZC_COMBINE_ZSUM,
+  ZC_COMBINE_PRODUCT
 } ZcCombine;
 
-/* "logrank", "ranksum", "zsum"; FALSE for anything else. */
+typedef enum {
+  ZC_MISSING_DROP = 0,
+  ZC_MISSING_WORST
+} ZcMissing;
+
+/* "logrank", "ranksum", "zsum", "product"; FALSE for anything else. */
 gboolean zc_combine_parse(const char *text, ZcCombine *rule);
 const char *zc_combine_name(ZcCombine rule);
+/* "drop", "worst"; FALSE for anything else. */
+gboolean zc_missing_parse(const char *text, ZcMissing *policy);
+const char *zc_missing_name(ZcMissing policy);
 
 typedef struct ZcFitness ZcFitness;
 
@@ -38,6 +54,8 @@ ZcFitness *zc_fitness_new(const ZcScoreLayout *layout, guint64 members, ZcCombin
 gboolean zc_fitness_members_parse(const ZcScoreLayout *layout, const char *names, guint64 *members,
                                   GError **error);
 void zc_fitness_free(ZcFitness *fitness);
+/* The missing-value policy (before the first zc_fitness_add; default ZC_MISSING_DROP). */
+void zc_fitness_set_missing(ZcFitness *fitness, ZcMissing policy);
 guint64 zc_fitness_members(const ZcFitness *fitness);
 /* Add a candidate's score vector (layout->n_scores values, copied); returns its index
  * 0, 1, 2 ... */

@@ -22,8 +22,8 @@
    "rank candidates by their proxy scores, or by the benchmark's ground truth (oracle baseline)"}, \
   {"scores", ZC_OPT_STRING, "", 0, 0, NULL,                                                \
    "comma list of scores combined into the fitness (default: every proxy, or every oracle score)"}, \
-  {"combine", ZC_OPT_CHOICE, "logrank", 0, 0, "logrank|ranksum|zsum",                      \
-   "how several scores make one fitness: sum of log ranks, rank sum or z-score sum"}
+  {"combine", ZC_OPT_CHOICE, "logrank", 0, 0, "logrank|ranksum|zsum|product",                      \
+   "how several scores make one fitness: sum of log ranks, rank sum, z-score sum or product"}
 
 typedef enum { DEDUPE_NONE, DEDUPE_GENOTYPE, DEDUPE_ISOMORPHISM } Dedupe;
 

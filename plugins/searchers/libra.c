@@ -14,7 +14,7 @@ static const ZcOption libra_options[] = {
    "selection.json written by the select experiment (a relative name: beside the pipeline, then in the data directory)"},
   {"mode", ZC_OPT_CHOICE, "aging", 0, 0, "aging|autoformer|random",
    "regularised evolution, AutoFormer's generations, or random sampling"},
-  {"combine", ZC_OPT_CHOICE, "selection", 0, 0, "selection|logrank|ranksum|zsum",
+  {"combine", ZC_OPT_CHOICE, "selection", 0, 0, "selection|logrank|ranksum|zsum|product",
    "how the selected scores make one fitness (selection: the rule the selection names)"},
   SEARCH_OPTION_DEDUPE("genotype"),
   EVOLVE_OPTIONS,

@@ -74,6 +74,57 @@ static void test_zsum_population_sd(void **state) {
   zc_fitness_free(f);
 }
 
+/* product: d_a log a + d_b log b = log a - log b */
+static void test_product(void **state) {
+  (void)state;
+  ZcFitness *f = four(ZC_COMBINE_PRODUCT);
+  assert_near(zc_fitness_value(f, 0), log(1.0) - log(5.0), EPS);
+  assert_near(zc_fitness_value(f, 1), log(3.0) - log(5.0), EPS);
+  assert_near(zc_fitness_value(f, 2), log(3.0), EPS);
+  assert_true(isnan(zc_fitness_value(f, 3)));
+  /* a value <= 0 has no logarithm: no fitness, and no effect on the others */
+  const double bad[4] = {-2, 1, 0, 0};
+  zc_fitness_add(f, bad);
+  assert_true(isnan(zc_fitness_value(f, 4)));
+  assert_near(zc_fitness_value(f, 2), log(3.0), EPS);
+  assert_int_equal(zc_fitness_best(f), 2);
+  zc_fitness_free(f);
+}
+
+/* missing = worst: c3's b counts as b's worst directed value -5 (raw 5), so all four rank:
+ * directed a = 1, 3, 3, 2 -> ranks 1, 3.5, 3.5, 2; b = -5, -5, -1, -5 -> 2, 2, 4, 2; N = 4. */
+static void test_missing_worst(void **state) {
+  (void)state;
+  ZcFitness *f = zc_fitness_new(&layout, A | B, ZC_COMBINE_LOGRANK);
+  zc_fitness_set_missing(f, ZC_MISSING_WORST);
+  const double rows[5][4] = {{1, 5, 0, 0}, {3, 5, 0, 0}, {3, 1, 0, 0}, {2, NAN, 0, 0}, {NAN, NAN, 0, 0}};
+  for (guint i = 0; i < 5; i++) zc_fitness_add(f, rows[i]);
+  assert_near(zc_fitness_value(f, 0), log(1.0 / 4) + log(2.0 / 4), EPS);
+  assert_near(zc_fitness_value(f, 1), log(3.5 / 4) + log(2.0 / 4), EPS);
+  assert_near(zc_fitness_value(f, 2), log(3.5 / 4) + log(4.0 / 4), EPS);
+  assert_near(zc_fitness_value(f, 3), log(2.0 / 4) + log(2.0 / 4), EPS);
+  assert_true(isnan(zc_fitness_value(f, 4)));   /* no member at all: no fitness */
+  assert_int_equal(zc_fitness_best(f), 2);
+  zc_fitness_free(f);
+  /* the same table under rank sum and product */
+  f = zc_fitness_new(&layout, A | B, ZC_COMBINE_RANKSUM);
+  zc_fitness_set_missing(f, ZC_MISSING_WORST);
+  for (guint i = 0; i < 5; i++) zc_fitness_add(f, rows[i]);
+  assert_near(zc_fitness_value(f, 3), 4.0, EPS);
+  assert_near(zc_fitness_value(f, 2), 7.5, EPS);
+  zc_fitness_free(f);
+  f = zc_fitness_new(&layout, A | B, ZC_COMBINE_PRODUCT);
+  zc_fitness_set_missing(f, ZC_MISSING_WORST);
+  for (guint i = 0; i < 5; i++) zc_fitness_add(f, rows[i]);
+  assert_near(zc_fitness_value(f, 3), log(2.0) - log(5.0), EPS);
+  zc_fitness_free(f);
+  ZcMissing m;
+  assert_true(zc_missing_parse("worst", &m) && m == ZC_MISSING_WORST);
+  assert_true(zc_missing_parse("drop", &m) && m == ZC_MISSING_DROP);
+  assert_false(zc_missing_parse("min", &m));
+  assert_string_equal(zc_missing_name(ZC_MISSING_WORST), "worst");
+}
+
 static void test_single_member(void **state) {
   (void)state;
   ZcFitness *f = zc_fitness_new(&layout, B, ZC_COMBINE_LOGRANK);
@@ -182,6 +233,7 @@ static void test_combine_names(void **state) {
   assert_true(zc_combine_parse("logrank", &r) && r == ZC_COMBINE_LOGRANK);
   assert_true(zc_combine_parse("ranksum", &r) && r == ZC_COMBINE_RANKSUM);
   assert_true(zc_combine_parse("zsum", &r) && r == ZC_COMBINE_ZSUM);
+  assert_true(zc_combine_parse("product", &r) && r == ZC_COMBINE_PRODUCT);
   assert_false(zc_combine_parse("LogRank", &r));
   assert_false(zc_combine_parse(NULL, &r));
   assert_string_equal(zc_combine_name(ZC_COMBINE_RANKSUM), "ranksum");
@@ -192,6 +244,8 @@ int main(void) {
     cmocka_unit_test(test_logrank_ties_direction_nan),
     cmocka_unit_test(test_ranksum),
     cmocka_unit_test(test_zsum_population_sd),
+    cmocka_unit_test(test_product),
+    cmocka_unit_test(test_missing_worst),
     cmocka_unit_test(test_single_member),
     cmocka_unit_test(test_changes_as_added),
     cmocka_unit_test(test_matches_stats_rank),
