@@ -371,6 +371,18 @@ int zc_net_batch(const ZcNet *net, const ZcWorkspace *ws);
 gboolean zc_net_vjp(ZcNet *net, ZcWorkspace *ws, int from, int to, const void *g_out, void *g_in,
                     GError **error);
 
+/* Per-sample gradients of single parameter elements, from the last backward: out[s * n + i]
+ * is sample s's term of the gradient of element elements[i] of parameter tensor
+ * tensors[i] (the parameter gradient is the sum of the terms over the batch).  For
+ * conv weights and biases, linear weights and biases (on vectors or tokens) and the
+ * gamma/beta of BatchNorm over maps or vectors (ZC_ERROR_UNSUPPORTED otherwise, and for
+ * BatchNorm under gradient moments).  It reads the owning nodes' input values and output
+ * gradients, so call zc_net_keep_all_grads(net, TRUE) and keep ZC_RETAIN_VALUES before the
+ * forward.  One backward per output direction then gives every sample's gradient: a
+ * Jacobian at the cost of a few reads. */
+gboolean zc_net_param_sample_grads(ZcNet *net, const ZcWorkspace *ws, guint n, const guint *tensors,
+                                   const gsize *elements, double *out, GError **error);
+
 /* Total number of conv/linear weights. */
 gsize zc_net_n_layer_weights(const ZcNet *net);
 

@@ -26,10 +26,14 @@
  *             entropy); entropy < log 10 < 2.31 while dim moves in steps of >= 2 parameter
  *             tensors per layer, so on NB201 (45 per operation choice) the sum ranks the same.
  *
- * J_n comes from the engine exactly: one forward of sample n at batch 1 (with
- * bn = batch, BatchNorm then uses that sample's own statistics, as their per-sample vmap
- * would), then C backwards with dL/dz = e_c / C (an L1 loss against z - e_c, so only the
- * public zc_net_backward_loss is needed), reading element 0 of every parameter gradient.  N forwards and N*C backwards at batch 1 in all.  The eigenvalues come from
+ * J_n comes from the engine exactly.  With BatchNorm on running statistics (the default)
+ * the samples of a batch are independent: one forward of the N samples, then C data-only
+ * backwards of the seed e_c on every sample, each followed by zc_net_param_sample_grads
+ * reading sample n's gradient of element 0 of every tensor (vkdnw_fim_accumulate_batched).
+ * With bn = batch (each sample normalised by its own statistics, as their per-sample vmap
+ * would), or a parameter the engine cannot split by sample: one forward of sample n at
+ * batch 1 and C backwards with dL/dz = e_c / C (an L1 loss against z - e_c), reading
+ * element 0 of every parameter gradient.  The eigenvalues come from
  * LAPACK dsyevd when the BLAS library provides it (configure checks), else eigsym.c. */
 #include "config.h"
 #include <math.h>
@@ -105,7 +109,23 @@ static gboolean vkdnw_score(gpointer self, ZcEval *ev, double *out, GError **err
 
   VkdnwFim fim;
   vkdnw_fim_init(&fim, net, v->weights_only);
-  gboolean ok = vkdnw_fim_accumulate(&fim, net, ws, images, (int)n, v->alpha, v->exact, error);
+  /* on running statistics the samples of a batch are independent: one batched forward and
+   * C backwards give every sample's Jacobian; otherwise (and for a parameter the engine
+   * cannot split by sample) batch-1 runs per sample */
+  gboolean ok = FALSE, batched = !v->bn_batch;
+  GError *err = NULL;
+  if (batched) {
+    ok = vkdnw_fim_accumulate_batched(&fim, net, ws, images, (int)n, v->alpha, v->exact, &err);
+    if (!ok && g_error_matches(err, ZC_ERROR, ZC_ERROR_UNSUPPORTED)) {
+      g_clear_error(&err);
+      vkdnw_fim_clear(&fim);
+      vkdnw_fim_init(&fim, net, v->weights_only);
+      batched = FALSE;
+    } else if (!ok) {
+      g_propagate_error(error, err);
+    }
+  }
+  if (!batched) ok = vkdnw_fim_accumulate(&fim, net, ws, images, (int)n, v->alpha, v->exact, error);
   if (ok) {
     double ent = vkdnw_fim_entropy(&fim, v->with_min);
     double dim = (double)zc_net_n_param_tensors(net);

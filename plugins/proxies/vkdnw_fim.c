@@ -57,6 +57,9 @@ void vkdnw_cholesky(int C, const double *p, double *L) {
   g_free(q);
 }
 
+static void add_sample(VkdnwFim *f, int C, const double *z, const double *J, double alpha, gboolean exact, double *p,
+                       double *L, double *M);
+
 gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n, double alpha,
                               gboolean exact, GError **error) {
   int out = zc_net_output(net);
@@ -101,14 +104,7 @@ gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const do
         }
       }
     }
-    if (!ok) break;
-    vkdnw_smoothed_softmax(C, z, alpha, p);
-    vkdnw_cholesky(C, p, L);
-    /* code: M = L J; exact: M = L^T J */
-    cblas_dgemm(CblasRowMajor, exact ? CblasTrans : CblasNoTrans, CblasNoTrans, C, P, C, 1.0, L, C, f->J, P, 0.0,
-                M, P);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, P, C, 1.0, M, P, 1.0, f->F, P);
-    f->n++;
+    if (ok) add_sample(f, C, z, f->J, alpha, exact, p, L, M);
   }
   zc_net_set_bn_update_running(net, TRUE);
   g_free(buf);
@@ -117,6 +113,60 @@ gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const do
   g_free(L);
   g_free(M);
   g_free(seed);
+  return ok;
+}
+
+/* Add sample s's term: M = L J (code) or L^T J (exact), F += M^T M. */
+static void add_sample(VkdnwFim *f, int C, const double *z, const double *J, double alpha, gboolean exact, double *p,
+                       double *L, double *M) {
+  int P = f->P;
+  vkdnw_smoothed_softmax(C, z, alpha, p);
+  vkdnw_cholesky(C, p, L);
+  cblas_dgemm(CblasRowMajor, exact ? CblasTrans : CblasNoTrans, CblasNoTrans, C, P, C, 1.0, L, C, J, P, 0.0, M, P);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, P, C, 1.0, M, P, 1.0, f->F, P);
+  f->n++;
+}
+
+gboolean vkdnw_fim_accumulate_batched(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n,
+                                      double alpha, gboolean exact, GError **error) {
+  int out = zc_net_output(net);
+  int C = (int)zc_net_numel(net, out), P = f->P;
+  double *z = g_new(double, (gsize)n * C), *seed = g_new0(double, (gsize)n * C);
+  double *Jall = g_new(double, (gsize)n * C * P + 1), *row = g_new(double, (gsize)n * P + 1);
+  gsize *elem0 = g_new0(gsize, P + 1);
+  zc_net_set_bn_update_running(net, FALSE);
+  /* dL/d(node) of the nodes owning the parameters (conv/linear outputs are kept anyway):
+   * keeping every node's would cost gigabytes at batch 64 */
+  for (int k = 0; k < P; k++) {
+    ZcParamInfo pi;
+    zc_net_param(net, f->idx[k], &pi);
+    zc_net_keep_grad(net, pi.node);
+  }
+  zc_net_set_retain(net, 0);
+  /* data gradients only (no weight-gradient work); input_grad makes every node need one */
+  zc_net_set_input_grad(net, TRUE);
+  gboolean ok = zc_net_forward(net, ws, images, n, error) && zc_net_read_value(net, ws, out, z, error);
+  for (int c = 0; c < C && ok; c++) {
+    for (int s = 0; s < n; s++) seed[(gsize)s * C + c] = 1.0;
+    ok = zc_net_backward_seed(net, ws, seed, ZC_BWD_NO_PARAMS, error) &&
+         zc_net_param_sample_grads(net, ws, (guint)P, f->idx, elem0, row, error);
+    for (int s = 0; s < n; s++) seed[(gsize)s * C + c] = 0.0;
+    for (int s = 0; s < n && ok; s++) memcpy(Jall + ((gsize)s * C + c) * P, row + (gsize)s * P, sizeof(double) * P);
+  }
+  zc_net_set_input_grad(net, FALSE);
+  zc_net_set_bn_update_running(net, TRUE);
+  if (ok) {
+    double *p = g_new(double, C), *L = g_new(double, (gsize)C * C), *M = g_new(double, (gsize)C * P + 1);
+    for (int s = 0; s < n; s++) add_sample(f, C, z + (gsize)s * C, Jall + (gsize)s * C * P, alpha, exact, p, L, M);
+    g_free(p);
+    g_free(L);
+    g_free(M);
+  }
+  g_free(z);
+  g_free(seed);
+  g_free(Jall);
+  g_free(row);
+  g_free(elem0);
   return ok;
 }
 

@@ -29,6 +29,13 @@ void vkdnw_smoothed_softmax(int C, const double *z, double alpha, double *p);
 gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n, double alpha,
                               gboolean exact, GError **error);
 
+/* The same sum from one forward of the N samples at once and C data-only backwards, each
+ * sample's Jacobian row read with zc_net_param_sample_grads: exact when the samples of a
+ * batch are independent (BatchNorm on running statistics).  Fails with
+ * ZC_ERROR_UNSUPPORTED for a parameter that function cannot split by sample. */
+gboolean vkdnw_fim_accumulate_batched(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n,
+                                      double alpha, gboolean exact, GError **error);
+
 /* |eigenvalues| of the P x P symmetric A (destroyed), ascending, into w; LAPACK dsyevd when
  * available, else eigsym_values(). */
 gboolean vkdnw_abs_eigenvalues(int P, double *A, double *w);
