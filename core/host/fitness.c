@@ -125,9 +125,17 @@ void zc_fitness_free(ZcFitness *f) {
 guint64 zc_fitness_members(const ZcFitness *f) { return f->members; }
 guint zc_fitness_size(const ZcFitness *f) { return f->x->len / f->m; }
 
-static gboolean row_valid(const double *row, guint m) {
+/* A member value that can take part: the rank rules over several members order +-inf like any value (as the
+ * rank statistics do: AZ-NAS's -inf expressivity of a dead network ranks last), the
+ * others need a finite one. */
+static gboolean usable(const ZcFitness *f, double v) {
+  /* one member: the fitness is the value itself, and an infinite one must not win a search */
+  return f->m > 1 && (f->rule == ZC_COMBINE_LOGRANK || f->rule == ZC_COMBINE_RANKSUM) ? !isnan(v) : isfinite(v);
+}
+
+static gboolean row_valid(const ZcFitness *f, const double *row, guint m) {
   for (guint j = 0; j < m; j++)
-    if (!isfinite(row[j])) return FALSE;
+    if (!usable(f, row[j])) return FALSE;
   return TRUE;
 }
 
@@ -137,7 +145,7 @@ guint zc_fitness_add(ZcFitness *f, const double *scores) {
   for (guint j = 0; j < m; j++) v[j] = f->layout->direction[f->idx[j]] * scores[f->idx[j]];
   g_array_append_vals(f->x, v, m);
   /* ZC_MISSING_WORST ranks everything in recompute() */
-  gboolean valid = f->missing == ZC_MISSING_DROP && row_valid(v, m);
+  gboolean valid = f->missing == ZC_MISSING_DROP && row_valid(f, v, m);
   double less[64] = {0}, ties[64] = {0};
   const double *x = (const double *)f->x->data;
   double *r = (double *)f->r->data;
@@ -162,7 +170,7 @@ guint zc_fitness_add(ZcFitness *f, const double *scores) {
   return n;
 }
 
-/* ZC_MISSING_WORST: fill each member's missing values with its lowest directed finite value
+/* ZC_MISSING_WORST: fill each member's missing values with its lowest directed usable value
  * among the candidates with some finite member, and rank those candidates.  Returns the
  * number of valid candidates; xf and rf are N x m (rf NaN for the invalid). */
 static guint fill_worst(const ZcFitness *f, double *xf, double *rf) {
@@ -170,15 +178,17 @@ static guint fill_worst(const ZcFitness *f, double *xf, double *rf) {
   const double *x = (const double *)f->x->data;
   gboolean *valid = g_new0(gboolean, n + 1);
   for (guint i = 0; i < n; i++)
-    for (guint j = 0; j < m; j++) valid[i] |= isfinite(x[(gsize)i * m + j]);
+    for (guint j = 0; j < m; j++) valid[i] |= usable(f, x[(gsize)i * m + j]);
   double *col = g_new(double, n + 1), *rk = g_new(double, n + 1);
   for (guint j = 0; j < m; j++) {
     double worst = INFINITY;
     for (guint i = 0; i < n; i++)
-      if (valid[i] && isfinite(x[(gsize)i * m + j])) worst = fmin(worst, x[(gsize)i * m + j]);
+      if (valid[i] && usable(f, x[(gsize)i * m + j])) worst = fmin(worst, x[(gsize)i * m + j]);
+    gboolean any = FALSE;
+    for (guint i = 0; i < n; i++) any |= valid[i] && usable(f, x[(gsize)i * m + j]);
     for (guint i = 0; i < n; i++) {
       double v = x[(gsize)i * m + j];
-      col[i] = !valid[i] ? NAN : isfinite(v) ? v : isfinite(worst) ? worst : NAN;
+      col[i] = !valid[i] ? NAN : usable(f, v) ? v : any ? worst : NAN;
     }
     for (guint i = 0; i < n; i++) valid[i] &= !isnan(col[i]);   /* a member with no value at all */
     for (guint i = 0; i < n; i++) xf[(gsize)i * m + j] = col[i];

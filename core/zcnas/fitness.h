@@ -13,11 +13,13 @@
  * where N, the means and the population standard deviations (divisor N) are taken over the
  * valid candidates; a member of sd 0 adds 0.  So a candidate's fitness changes as others
  * are added (PRODUCT's does not).  Which candidates are valid is the missing-value policy:
- *   ZC_MISSING_DROP   (default) every member finite; the others take no rank, fitness NaN
- *                     (and, for PRODUCT, every member value > 0);
- *   ZC_MISSING_WORST  at least one member finite; a missing member value counts as that
- *                     member's worst finite value over the candidates (VKDNW's aggregate
- *                     sets a failed jacov to its minimum).
+ *   ZC_MISSING_DROP   (default) every member has a value; the others take no rank, fitness
+ *                     NaN (and, for PRODUCT, every member value must be > 0);
+ *   ZC_MISSING_WORST  at least one member has a value; a missing one counts as that
+ *                     member's worst value over the candidates (VKDNW's aggregate sets a
+ *                     failed jacov to its minimum).
+ * A value is missing when NaN; for ZSUM, PRODUCT and a single member also when +-inf (the
+ * rank rules over several members order +-inf like any value, as the rank statistics do).
  * Values are recomputed lazily, at most once per zc_fitness_add(). */
 #ifndef ZC_FITNESS_H
 #define ZC_FITNESS_H

@@ -30,14 +30,18 @@ for c in lr rs lib again; do grep -q "^$c  *test " "$T/out" || fail "no $c row i
 # column number of a score in scores.csv
 col() { head -n 1 "$S" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
 num='^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$'
-# The rule over the columns $2... computed here: rows with a non-number in a member get
-# "nan", the others their members' average ranks (ascending) among those rows, combined
-# by $1 (logrank: sum of log(rank / N); ranksum: sum of ranks).
+# The rule over the columns $2... computed here: rows with "nan" in a member get "nan", the
+# others their members' average ranks (ascending; -inf lowest, inf highest) among those
+# rows, combined by $1 (logrank: sum of log(rank / N); ranksum: sum of ranks).
 here() {
   rule=$1; shift
   cols=$(for c in "$@"; do printf '%s,' "$(col "$c")"; done)
   tail -n +2 "$S" | awk -F, -v cols="$cols" -v re="$num" 'BEGIN { m = split(cols, c, ",") - 1 }
-    { ok = 1; for (j = 1; j <= m; j++) { v[NR, j] = $c[j]; if ($c[j] !~ re) ok = 0 } valid[NR] = ok; if (ok) n++ }
+    { ok = 1
+      for (j = 1; j <= m; j++) {
+        x = $c[j]; v[NR, j] = x == "-inf" ? -1e308 : x == "inf" ? 1e308 : x
+        if (x !~ re && x != "-inf" && x != "inf") ok = 0 }
+      valid[NR] = ok; if (ok) n++ }
     END { for (j = 1; j <= m; j++)
             for (i = 1; i <= NR; i++) if (valid[i]) {
               less = 0; tie = 0
@@ -54,6 +58,7 @@ here ranksum flops synflow nwot > "$T/rs_here"
 ours lr > "$T/lr_ours"
 ours rs > "$T/rs_ours"
 grep -q nan "$T/lr_here" || fail "the sample has no failed jacov: the missing-value rule goes untested"
+cut -d, -f"$(col nwot)" "$S" | grep -q -- -inf || fail "the sample has no -inf nwot: ranking infinities goes untested"
 cmp -s "$T/lr_here" "$T/lr_ours" || { paste "$T/lr_here" "$T/lr_ours"; fail "log-rank sum differs from awk's"; }
 cmp -s "$T/rs_here" "$T/rs_ours" || { paste "$T/rs_here" "$T/rs_ours"; fail "rank sum differs from awk's"; }
 

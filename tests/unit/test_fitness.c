@@ -125,6 +125,24 @@ static void test_missing_worst(void **state) {
   assert_string_equal(zc_missing_name(ZC_MISSING_WORST), "worst");
 }
 
+/* the rank rules rank -inf last like any value; zsum and product cannot use it */
+static void test_infinite_values(void **state) {
+  (void)state;
+  const double rows[3][4] = {{1, 5, 0, 0}, {-INFINITY, 5, 0, 0}, {3, 1, 0, 0}};
+  ZcFitness *f = zc_fitness_new(&layout, A | B, ZC_COMBINE_RANKSUM);
+  for (guint i = 0; i < 3; i++) zc_fitness_add(f, rows[i]);
+  /* a: -inf, 1, 3 -> ranks 2, 1, 3; b directed -5, -5, -1 -> 1.5, 1.5, 3 */
+  assert_near(zc_fitness_value(f, 0), 3.5, EPS);
+  assert_near(zc_fitness_value(f, 1), 2.5, EPS);
+  assert_near(zc_fitness_value(f, 2), 6.0, EPS);
+  zc_fitness_free(f);
+  f = zc_fitness_new(&layout, A | B, ZC_COMBINE_ZSUM);
+  for (guint i = 0; i < 3; i++) zc_fitness_add(f, rows[i]);
+  assert_true(isnan(zc_fitness_value(f, 1)));
+  assert_false(isnan(zc_fitness_value(f, 0)));
+  zc_fitness_free(f);
+}
+
 static void test_single_member(void **state) {
   (void)state;
   ZcFitness *f = zc_fitness_new(&layout, B, ZC_COMBINE_LOGRANK);
@@ -246,6 +264,7 @@ int main(void) {
     cmocka_unit_test(test_zsum_population_sd),
     cmocka_unit_test(test_product),
     cmocka_unit_test(test_missing_worst),
+    cmocka_unit_test(test_infinite_values),
     cmocka_unit_test(test_single_member),
     cmocka_unit_test(test_changes_as_added),
     cmocka_unit_test(test_matches_stats_rank),
