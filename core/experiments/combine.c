@@ -188,3 +188,16 @@ gboolean zc_combine_extend(const GPtrArray *specs, const ZcScoreLayout *layout, 
   *scores_out = all;
   return TRUE;
 }
+
+gboolean zc_combine_check(const GPtrArray *specs, const ZcScoreLayout *layout, GError **error) {
+  if (!specs->len) return TRUE;
+  ZcScoreLayout out;
+  GPtrArray *names = NULL;
+  gint8 *dir = NULL;
+  double *none = NULL;
+  if (!zc_combine_extend(specs, layout, NULL, 0, &out, &names, &dir, &none, error)) return FALSE;
+  g_ptr_array_unref(names);
+  g_free(dir);
+  g_free(none);
+  return TRUE;
+}

@@ -31,4 +31,7 @@ gboolean zc_combine_extend(const GPtrArray *specs, const ZcScoreLayout *layout, 
                            ZcScoreLayout *out, GPtrArray **names_out, gint8 **dir_out, double **scores_out,
                            GError **error);
 
+/* The same checks on no rows: names and members against the layout, before any scoring. */
+gboolean zc_combine_check(const GPtrArray *specs, const ZcScoreLayout *layout, GError **error);
+
 #endif

@@ -193,19 +193,7 @@ gboolean zc_experiment_correlate(ZcRunCtx *ctx, GError **error) {
   /* combinations are checked before any scoring too (their members are named now) */
   GPtrArray *combine = ok ? zc_combine_specs_load(ctx, error) : NULL;
   if (!combine) ok = FALSE;
-  if (ok && combine->len) {
-    double *probe = g_new0(double, ns + 1), *ext = NULL;
-    ZcScoreLayout el;
-    GPtrArray *en = NULL;
-    gint8 *ed = NULL;
-    ok = zc_combine_extend(combine, layout, probe, 0, &el, &en, &ed, &ext, error);
-    if (ok) {
-      g_ptr_array_unref(en);
-      g_free(ed);
-      g_free(ext);
-    }
-    g_free(probe);
-  }
+  if (ok) ok = zc_combine_check(combine, layout, error);
   double *scores = g_new(double, (gsize)n * ns + 1);
   ZcStatus *status = g_new(ZcStatus, (gsize)n * np + 1);
   gboolean scored = ok;
