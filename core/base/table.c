@@ -25,6 +25,21 @@ typedef struct {
   gsize line;   /* line of *p, 1-based */
 } Csv;
 
+/* The whole file, with c set on it past a UTF-8 byte-order mark; NULL with ZC_ERROR_IO. */
+static gchar *csv_open(const char *path, Csv *c, GError **error) {
+  gchar *text = NULL;
+  gsize len = 0;
+  GError *ferr = NULL;
+  if (!g_file_get_contents(path, &text, &len, &ferr)) {
+    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, ferr->message);
+    g_error_free(ferr);
+    return NULL;
+  }
+  *c = (Csv){text, text + len, 1};
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c->p += 3;
+  return text;
+}
+
 /* Skip to just past the end of the current line (used after a malformed field). */
 static void csv_skip_line(Csv *c) {
   while (c->p < c->end && *c->p != '\n') c->p++;
@@ -183,16 +198,9 @@ ZcTable *zc_table_load_where(const char *path, const char *key_column, const cha
   if (opts) o = *opts;
   guint max_listed = o.max_listed ? o.max_listed : 5;
 
-  gchar *text = NULL;
-  gsize len = 0;
-  GError *ferr = NULL;
-  if (!g_file_get_contents(path, &text, &len, &ferr)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, ferr->message);
-    g_error_free(ferr);
-    return NULL;
-  }
-  Csv c = {text, text + len, 1};
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c.p += 3;
+  Csv c;
+  gchar *text = csv_open(path, &c, error);
+  if (!text) return NULL;
 
   GPtrArray *header = g_ptr_array_new_with_free_func(g_free);
   GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
@@ -399,16 +407,9 @@ const double *zc_table_lookup(const ZcTable *t, const char *key) {
 }
 
 char **zc_table_columns(const char *path, GError **error) {
-  gchar *text = NULL;
-  gsize len = 0;
-  GError *ferr = NULL;
-  if (!g_file_get_contents(path, &text, &len, &ferr)) {
-    g_set_error(error, ZC_ERROR, ZC_ERROR_IO, "%s: cannot read: %s", path, ferr->message);
-    g_error_free(ferr);
-    return NULL;
-  }
-  Csv c = {text, text + len, 1};
-  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c.p += 3;
+  Csv c;
+  gchar *text = csv_open(path, &c, error);
+  if (!text) return NULL;
   GPtrArray *header = g_ptr_array_new_with_free_func(g_free);
   gsize hline = 0;
   gchar *bad = NULL;
