@@ -182,10 +182,12 @@ static guint fill_worst(const ZcFitness *f, double *xf, double *rf) {
   double *col = g_new(double, n + 1), *rk = g_new(double, n + 1);
   for (guint j = 0; j < m; j++) {
     double worst = INFINITY;
+    gboolean any = FALSE;   /* worst may be -inf itself: "none" needs its own flag */
     for (guint i = 0; i < n; i++)
-      if (valid[i] && usable(f, x[(gsize)i * m + j])) worst = fmin(worst, x[(gsize)i * m + j]);
-    gboolean any = FALSE;
-    for (guint i = 0; i < n; i++) any |= valid[i] && usable(f, x[(gsize)i * m + j]);
+      if (valid[i] && usable(f, x[(gsize)i * m + j])) {
+        worst = fmin(worst, x[(gsize)i * m + j]);
+        any = TRUE;
+      }
     for (guint i = 0; i < n; i++) {
       double v = x[(gsize)i * m + j];
       col[i] = !valid[i] ? NAN : usable(f, v) ? v : any ? worst : NAN;
