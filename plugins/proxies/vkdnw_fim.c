@@ -57,8 +57,16 @@ void vkdnw_cholesky(int C, const double *p, double *L) {
   g_free(q);
 }
 
+/* Add sample s's term: M = L J (code) or L^T J (exact), F += M^T M. */
 static void add_sample(VkdnwFim *f, int C, const double *z, const double *J, double alpha, gboolean exact, double *p,
-                       double *L, double *M);
+                       double *L, double *M) {
+  int P = f->P;
+  vkdnw_smoothed_softmax(C, z, alpha, p);
+  vkdnw_cholesky(C, p, L);
+  cblas_dgemm(CblasRowMajor, exact ? CblasTrans : CblasNoTrans, CblasNoTrans, C, P, C, 1.0, L, C, J, P, 0.0, M, P);
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, P, C, 1.0, M, P, 1.0, f->F, P);
+  f->n++;
+}
 
 gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n, double alpha,
                               gboolean exact, GError **error) {
@@ -114,17 +122,6 @@ gboolean vkdnw_fim_accumulate(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const do
   g_free(M);
   g_free(seed);
   return ok;
-}
-
-/* Add sample s's term: M = L J (code) or L^T J (exact), F += M^T M. */
-static void add_sample(VkdnwFim *f, int C, const double *z, const double *J, double alpha, gboolean exact, double *p,
-                       double *L, double *M) {
-  int P = f->P;
-  vkdnw_smoothed_softmax(C, z, alpha, p);
-  vkdnw_cholesky(C, p, L);
-  cblas_dgemm(CblasRowMajor, exact ? CblasTrans : CblasNoTrans, CblasNoTrans, C, P, C, 1.0, L, C, J, P, 0.0, M, P);
-  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, P, C, 1.0, M, P, 1.0, f->F, P);
-  f->n++;
 }
 
 gboolean vkdnw_fim_accumulate_batched(VkdnwFim *f, ZcNet *net, ZcWorkspace *ws, const double *images, int n,
